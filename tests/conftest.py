@@ -1,0 +1,260 @@
+"""Fixtures in flaskr's pattern: `app` from the factory on a fresh database, `client`, `runner`,
+and factories (`make_user`) that return callables. Database tests run on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tracker import create_app, db, migrate
+from tracker.models import Organisation, Role, User, metadata
+from tracker.services import accounts
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct horse battery staple"
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+# --- no network but loopback --------------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(sock: socket.socket, address: Any) -> bool:
+    if sock.family == socket.AF_UNIX:
+        return True
+    host = address[0] if isinstance(address, tuple) else str(address)
+    return host in {"localhost", "::1"} or str(host).startswith("127.")
+
+
+def _guarded_connect(sock: socket.socket, address: Any) -> Any:
+    if not _is_local(sock, address):
+        raise RuntimeError(f"test tried to reach the network at {address!r}")
+    return _real_connect(sock, address)
+
+
+def _guarded_connect_ex(sock: socket.socket, address: Any) -> Any:
+    if not _is_local(sock, address):
+        raise RuntimeError(f"test tried to reach the network at {address!r}")
+    return _real_connect_ex(sock, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own TRACKER_* settings must not leak into tests."""
+    for name in list(os.environ):
+        if name.startswith("TRACKER_") and name != "TRACKER_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "tracker.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private, migrated PostgreSQL database for this test session, dropped afterwards."""
+    server = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not server:
+        if IN_CI:
+            pytest.fail(
+                "CI=true but TRACKER_TEST_POSTGRES_URL is not set: the PostgreSQL run is required"
+            )
+        pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (make test sets it)")
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+def _sqlite_copy(template: Path, folder: Path) -> str:
+    target = folder / "tracker.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return _sqlite_copy(sqlite_template, tmp_path)
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+
+def settings_for(database_url: str, **overrides: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "env": "testing",
+        "secret_key": TEST_SECRET,
+        "database_url": database_url,
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            settings.setdefault(key, {}).update(value)
+        else:
+            settings[key] = value
+    return settings
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app on a given database with extra settings; engines are disposed afterwards."""
+    built: list[Flask] = []
+
+    def build(database_url: str, **overrides: Any) -> Flask:
+        app = create_app(
+            settings_for(database_url, **overrides), instance_path=tmp_path / "instance"
+        )
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        db.engine(app).dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], database_url: str) -> Flask:
+    return make_app(database_url)
+
+
+class TrackerClient(FlaskClient):
+    """A test client that fills in the CSRF token like a browser submitting the page's form."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        page = self.get("/login") if self._csrf is None else None
+        if page is not None:
+            if page.status_code == 302:  # signed in already: any page with a form will do
+                page = self.get("/account/tokens")
+            match = re.search(
+                r'name="csrf_token" type="hidden" value="([^"]+)"', page.text
+            ) or re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert match, "no CSRF token on the page"
+            self._csrf = match.group(1)
+        assert self._csrf is not None
+        return self._csrf
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=form, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        self._csrf = None
+        response = self.submit("/login", {"email": email, "password": password})
+        self._csrf = None  # the session changed
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> TrackerClient:
+    app.test_client_class = TrackerClient
+    test_client = app.test_client()
+    assert isinstance(test_client, TrackerClient)
+    return test_client
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_organisation(app: Flask) -> Callable[..., Organisation]:
+    def make(name: str = "Acme Moderation", is_vendor: bool = True) -> Organisation:
+        with db.session_scope(app) as session:
+            return accounts.create_organisation(session, name=name, is_vendor=is_vendor)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask, make_organisation: Callable[..., Organisation]) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str = Role.SUBMITTER, **overrides: Any) -> User:
+        role = Role(role)
+        number = next(counter)
+        organisation_id = overrides.pop("organisation_id", None)
+        if role is Role.VENDOR and organisation_id is None:
+            organisation_id = make_organisation(name=f"Vendor {number}").id
+        values: dict[str, Any] = {
+            "email": f"{role.value}{number}@example.com",
+            "display_name": f"{role.value.title()} {number}",
+            "password": PASSWORD,
+            "role": role,
+            "organisation_id": organisation_id,
+        }
+        values.update(overrides)
+        with db.session_scope(app) as session:
+            return accounts.create_user(session, actor=None, **values)
+
+    return make
+
+
+@pytest.fixture
+def login_as(client: TrackerClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Create a user with the role and sign the client in as them."""
+
+    def login(role: Role | str, **overrides: Any) -> User:
+        user = make_user(role, **overrides)
+        response = client.login(user.email)
+        assert response.status_code == 302, response.text
+        return user
+
+    return login

@@ -1,0 +1,234 @@
+"""Settings: defaults in code, then the TOML file, then `TRACKER_*` environment, then overrides.
+
+The file is `instance/config.toml` or the path in `TRACKER_CONFIG`. Nested keys are overridden from
+the environment as `TRACKER_SECTION__KEY` (for example `TRACKER_SECURITY__LOGIN_MAX_FAILURES=3`).
+Validation fails with one sentence naming the key (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 (refused outside development)
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", DEV_SECRET_KEY})
+DEFAULT_AREAS = (
+    "Account integrity",
+    "Content spam",
+    "Scams and fraud",
+    "API and developer review",
+    "Platform manipulation",
+    "Vendor tooling and training",
+    "Other",
+)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one sentence naming the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SecuritySettings(_Section):
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    session_lifetime_hours: int = Field(default=12, ge=1)
+    # None means "secure cookies everywhere except development", the safe default behind TLS.
+    session_cookie_secure: bool | None = None
+    force_https: bool = False
+
+
+class SchedulerSettings(_Section):
+    enabled: bool = True
+    # Run the jobs inside the web process; only for development (`make run`).
+    embedded: bool = False
+
+
+class JiraSettings(_Section):
+    base_url: str = ""
+    email: str = ""
+    api_token: SecretStr = SecretStr("")
+    personal_access_token: SecretStr = SecretStr("")
+    project_key: str = ""
+
+
+class SmtpSettings(_Section):
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_address: str = "tracker@localhost"
+
+
+class SuggestionSettings(_Section):
+    areas: list[str] = Field(default_factory=lambda: list(DEFAULT_AREAS), min_length=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRACKER_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    env: Literal["development", "production", "testing"] = "development"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    database_url: SecretStr = SecretStr("")
+    base_url: str = "http://127.0.0.1:5000"
+    timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    security: SecuritySettings = SecuritySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    jira: JiraSettings = JiraSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    suggestions: SuggestionSettings = SuggestionSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Dublin") from None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.security.session_cookie_secure is not None:
+            return self.security.session_cookie_secure
+        return self.env == "production"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+
+_config_file: ContextVar[dict[str, Any] | None] = ContextVar("_config_file", default=None)
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return (_config_file.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_config_file.get() or {})
+
+
+def config_path(instance_path: Path) -> Path:
+    """The TOML file in use: `TRACKER_CONFIG`, else `instance/config.toml` (which may not exist)."""
+    explicit = os.environ.get("TRACKER_CONFIG")
+    return Path(explicit) if explicit else instance_path / "config.toml"
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build validated settings; raises ConfigError with one sentence naming the key."""
+    path = config_path(instance_path)
+    file_values: dict[str, Any] = {}
+    if path.exists():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from None
+    elif "TRACKER_CONFIG" in os.environ:
+        raise ConfigError(f"TRACKER_CONFIG points to {path}, which does not exist.")
+    token = _config_file.set(file_values)
+    try:
+        settings = Settings(**(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError(_one_sentence(exc)) from None
+    finally:
+        _config_file.reset(token)
+    if not settings.database_url.get_secret_value():
+        settings.database_url = SecretStr(f"sqlite:///{instance_path / 'tracker.db'}")
+    _check_rules(settings)
+    return settings
+
+
+def _one_sentence(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        sentence = f"Unknown config key '{key}'; check its spelling against config.example.toml."
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+        sentence = f"Config key '{key}' is invalid: {message} (got {error['input']!r})."
+    more = exc.error_count() - 1
+    return sentence + (f" ({more} more problem(s) after fixing this one.)" if more else "")
+
+
+def _check_rules(settings: Settings) -> None:
+    if settings.env == "production":
+        if settings.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ConfigError(
+                "Config key 'secret_key' is a placeholder; set TRACKER_SECRET_KEY to a long random "
+                "value in production."
+            )
+        if len(settings.secret_key.get_secret_value()) < 32:
+            raise ConfigError(
+                "Config key 'secret_key' must be at least 32 characters in production."
+            )
+    jira = settings.jira
+    if jira.base_url:
+        if not jira.project_key:
+            raise ConfigError(
+                "Config key 'jira.project_key' is required when jira.base_url is set."
+            )
+        token = jira.api_token.get_secret_value() or jira.personal_access_token.get_secret_value()
+        if not token:
+            raise ConfigError(
+                "Config key 'jira.api_token' (Cloud) or 'jira.personal_access_token' (Data Center) "
+                "is required when jira.base_url is set."
+            )
+        if token in PLACEHOLDER_SECRETS and settings.env == "production":
+            raise ConfigError("Config key 'jira.api_token' is a placeholder; set the real token.")
+    smtp_password = settings.smtp.password.get_secret_value()
+    if smtp_password in PLACEHOLDER_SECRETS - {""} and settings.env == "production":
+        raise ConfigError(
+            "Config key 'smtp.password' is a placeholder; set TRACKER_SMTP__PASSWORD."
+        )
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with every secret replaced by '********'."""
+    data = settings.model_dump(mode="python")
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return "********" if value.get_secret_value() else ""
+        if isinstance(value, dict):
+            return {key: mask(inner) for key, inner in value.items()}
+        return value
+
+    result: dict[str, Any] = mask(data)
+    result["database_url"] = display_database_url(settings)
+    return result
+
+
+def display_database_url(settings: Settings) -> str:
+    return make_url(settings.database_url.get_secret_value()).render_as_string(hide_password=True)

@@ -1,0 +1,86 @@
+"""A person's own account: password and personal API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
+
+from tracker.db import get_session
+from tracker.errors import DomainError
+from tracker.permissions import Permission, requires
+from tracker.services import accounts, tokens
+from tracker.views.forms import PasswordForm, TokenForm, apply_errors
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("/tokens")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def token_list() -> str:
+    session = get_session()
+    return render_template(
+        "account/tokens.html",
+        form=TokenForm(),
+        tokens=tokens.list_tokens(session, owner=current_user),
+        new_token=None,
+    )
+
+
+@bp.post("/tokens")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def token_create() -> str | tuple[str, int]:
+    session = get_session()
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _token, new_token = tokens.create_token(
+                session, owner=current_user, name=form.name.data or ""
+            )
+            session.commit()
+        except DomainError as exc:
+            apply_errors(form, exc)
+            status = 422
+    else:
+        status = 422
+    return render_template(
+        "account/tokens.html",
+        form=TokenForm(formdata=None),
+        tokens=tokens.list_tokens(session, owner=current_user),
+        new_token=new_token,
+    ), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def token_revoke(token_id: int) -> Response:
+    session = get_session()
+    token = tokens.revoke_token(session, actor=current_user, token_id=token_id)
+    session.commit()
+    flash(f"Token '{token.name}' is revoked; programs using it can no longer sign in.", "success")
+    return redirect(url_for("account.token_list"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def password() -> str | Response | tuple[str, int]:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            accounts.change_password(
+                session,
+                user=current_user,
+                current=form.current_password.data or "",
+                new=form.new_password.data or "",
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+            return render_template("account/password.html", form=form), 422
+        session.commit()
+        login_user(current_user._get_current_object())  # the session version changed
+        flash("Your password is changed; other sessions are signed out.", "success")
+        return redirect(url_for("home.index"))
+    return render_template("account/password.html", form=form), 422 if form.is_submitted() else 200
