@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from tracker.db import get_session
 from tracker.errors import DomainError
@@ -22,9 +23,9 @@ from tracker.views.forms import (
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _organisation_choices(session: Session) -> list[tuple[str, str]]:
-    return [("", "None (internal)")] + [
-        (str(org.id), org.name + (" (vendor)" if org.is_vendor else ""))
+def _organisation_choices(session: Session) -> list[SelectChoice]:
+    return [SelectChoice("", "None (internal)")] + [
+        SelectChoice(str(org.id), org.name + (" (vendor)" if org.is_vendor else ""))
         for org in accounts.list_organisations(session)
     ]
 

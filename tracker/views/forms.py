@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.errors import DomainError
 from tracker.models import Role
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class LoginForm(FlaskForm):
@@ -27,7 +27,7 @@ class TokenForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.SUBMITTER.value)
     organisation_id = SelectField("Organisation", coerce=str, validators=[Optional()])
