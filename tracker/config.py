@@ -18,9 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 (refused outside development)
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", DEV_SECRET_KEY})
+# Values never echoed back, not even in a validation message.
+SECRET_KEYS = frozenset(
+    {"secret_key", "database_url", "api_token", "personal_access_token", "password"}
+)
 DEFAULT_AREAS = (
     "Account integrity",
     "Content spam",
@@ -77,6 +82,38 @@ class SuggestionSettings(_Section):
     areas: list[str] = Field(default_factory=lambda: list(DEFAULT_AREAS), min_length=1)
 
 
+class ScoringSettings(_Section):
+    framework: Literal["value_effort", "rice", "ice", "wsjf"] = "rice"
+
+
+class StorySettings(_Section):
+    # Sandboxed Jinja templates; each sees `suggestion`, `hours_saved` and `area_role`.
+    summary_template: str = "{{ suggestion.title }}"
+    role_template: str = "{{ area_role }}"
+    want_template: str = "{{ suggestion.proposed_change }}"
+    benefit_template: str = (
+        "{% if hours_saved %}we save about {{ hours_saved }} agent hours a week"
+        "{% else %}{{ suggestion.problem | truncate(160) }} stops slowing us down{% endif %}"
+    )
+    criteria_templates: list[str] = Field(
+        default_factory=lambda: [
+            "a ticket in {{ suggestion.queue or 'the queue' }} | the agent handles it "
+            "| the new process applies without extra manual steps",
+            "the change is live | a week has passed | handle time is measured against the baseline",
+        ]
+    )
+    # Role shown in "As a ..." per area; areas not listed use `default_role`.
+    area_roles: dict[str, str] = Field(default_factory=dict)
+    default_role: str = "support agent"
+    points_scale: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8, 13], min_length=2)
+    labels: list[str] = Field(default_factory=lambda: ["initiative-tracker"])
+    components: list[str] = Field(default_factory=list)
+    # Jira priority by score rank among accepted ideas: top quarter first.
+    priorities: list[str] = Field(
+        default_factory=lambda: ["Highest", "High", "Medium", "Low"], min_length=1
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRACKER_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -94,6 +131,8 @@ class Settings(BaseSettings):
     jira: JiraSettings = JiraSettings()
     smtp: SmtpSettings = SmtpSettings()
     suggestions: SuggestionSettings = SuggestionSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    stories: StorySettings = StorySettings()
 
     @field_validator("timezone")
     @classmethod
@@ -155,7 +194,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
             file_values = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from None
-    elif "TRACKER_CONFIG" in os.environ:
+    elif os.environ.get("TRACKER_CONFIG"):
         raise ConfigError(f"TRACKER_CONFIG points to {path}, which does not exist.")
     token = _config_file.set(file_values)
     try:
@@ -177,7 +216,8 @@ def _one_sentence(exc: ValidationError) -> str:
         sentence = f"Unknown config key '{key}'; check its spelling against config.example.toml."
     else:
         message = error["msg"].removeprefix("Value error, ")
-        sentence = f"Config key '{key}' is invalid: {message} (got {error['input']!r})."
+        shown = "" if set(map(str, error["loc"])) & SECRET_KEYS else f" (got {error['input']!r})"
+        sentence = f"Config key '{key}' is invalid: {message}{shown}."
     more = exc.error_count() - 1
     return sentence + (f" ({more} more problem(s) after fixing this one.)" if more else "")
 
@@ -193,20 +233,35 @@ def _check_rules(settings: Settings) -> None:
             raise ConfigError(
                 "Config key 'secret_key' must be at least 32 characters in production."
             )
+    try:
+        url = make_url(settings.database_url.get_secret_value())
+    except ArgumentError:
+        raise ConfigError(
+            "Config key 'database_url' is not a database URL; use sqlite:///path/tracker.db or "
+            "postgresql+psycopg://user:password@host:5432/name."
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("Config key 'database_url' must point to SQLite or PostgreSQL.")
     jira = settings.jira
     if jira.base_url:
+        if not jira.base_url.startswith(("http://", "https://")):
+            raise ConfigError("Config key 'jira.base_url' must start with https:// (or http://).")
         if not jira.project_key:
             raise ConfigError(
                 "Config key 'jira.project_key' is required when jira.base_url is set."
             )
-        token = jira.api_token.get_secret_value() or jira.personal_access_token.get_secret_value()
-        if not token:
+        tokens = {
+            "jira.api_token": jira.api_token.get_secret_value(),
+            "jira.personal_access_token": jira.personal_access_token.get_secret_value(),
+        }
+        if not any(tokens.values()):
             raise ConfigError(
                 "Config key 'jira.api_token' (Cloud) or 'jira.personal_access_token' (Data Center) "
                 "is required when jira.base_url is set."
             )
-        if token in PLACEHOLDER_SECRETS and settings.env == "production":
-            raise ConfigError("Config key 'jira.api_token' is a placeholder; set the real token.")
+        for key, token in tokens.items():
+            if token and token in PLACEHOLDER_SECRETS and settings.env == "production":
+                raise ConfigError(f"Config key '{key}' is a placeholder; set the real token.")
     smtp_password = settings.smtp.password.get_secret_value()
     if smtp_password in PLACEHOLDER_SECRETS - {""} and settings.env == "production":
         raise ConfigError(
@@ -231,4 +286,11 @@ def masked(settings: Settings) -> dict[str, Any]:
 
 
 def display_database_url(settings: Settings) -> str:
-    return make_url(settings.database_url.get_secret_value()).render_as_string(hide_password=True)
+    """The URL with its password (in the authority or as a query parameter) masked."""
+    url = make_url(settings.database_url.get_secret_value())
+    marker = "MASKEDSECRET"  # URL-safe, so it survives rendering and can be swapped for the mask
+    if url.password:
+        url = url.set(password=marker)
+    query = {k: (marker if "password" in k.lower() else v) for k, v in url.query.items()}
+    rendered = url.set(query=query).render_as_string(hide_password=False)
+    return rendered.replace(marker, "********")

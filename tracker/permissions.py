@@ -30,18 +30,40 @@ class Permission(StrEnum):
     MANAGE_OWN_ACCOUNT = "account:manage"
     USE_API = "api:use"
     MANAGE_USERS = "users:manage"
+    # Suggestions: which ones a person sees is narrowed further by services/visibility.py.
+    VIEW_SUGGESTIONS = "suggestions:view"
+    SUBMIT_SUGGESTIONS = "suggestions:submit"
+    ENGAGE = "suggestions:engage"  # vote, comment, watch
+    TRIAGE = "suggestions:triage"  # status, score, merge, sharing
+    VIEW_INITIATIVES = "initiatives:view"
+    MANAGE_INITIATIVES = "initiatives:manage"
+    VIEW_STORIES = "stories:view"
+    MANAGE_STORIES = "stories:manage"
 
 
 _EVERYONE = frozenset(
-    {Permission.VIEW_WORKSPACE, Permission.MANAGE_OWN_ACCOUNT, Permission.USE_API}
+    {
+        Permission.VIEW_WORKSPACE,
+        Permission.MANAGE_OWN_ACCOUNT,
+        Permission.USE_API,
+        Permission.VIEW_SUGGESTIONS,
+    }
 )
+_CONTRIBUTOR = _EVERYONE | {Permission.SUBMIT_SUGGESTIONS, Permission.ENGAGE}
+_PRODUCT = _CONTRIBUTOR | {
+    Permission.TRIAGE,
+    Permission.VIEW_INITIATIVES,
+    Permission.MANAGE_INITIATIVES,
+    Permission.VIEW_STORIES,
+    Permission.MANAGE_STORIES,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SUBMITTER: _EVERYONE,
-    Role.VENDOR: _EVERYONE,
-    Role.STAKEHOLDER: _EVERYONE,
-    Role.PM: _EVERYONE,
-    Role.ADMIN: _EVERYONE | {Permission.MANAGE_USERS},
+    Role.SUBMITTER: _CONTRIBUTOR | {Permission.VIEW_INITIATIVES},
+    Role.VENDOR: _CONTRIBUTOR,
+    Role.STAKEHOLDER: _EVERYONE | {Permission.VIEW_INITIATIVES, Permission.VIEW_STORIES},
+    Role.PM: _PRODUCT,
+    Role.ADMIN: _PRODUCT | {Permission.MANAGE_USERS},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from tracker.models import Role
 
@@ -21,3 +21,49 @@ class UserPublic(SQLModel):
     role: Role
     organisation_id: int | None
     created_at: datetime
+
+
+class SuggestionCreate(SQLModel):
+    """What a submitter provides; the form, the API and CSV import all validate through this."""
+
+    title: str = Field(min_length=1, max_length=200)
+    problem: str = Field(min_length=1, max_length=10_000)
+    proposed_change: str = Field(min_length=1, max_length=10_000)
+    area: str = Field(min_length=1, max_length=80)
+    queue: str = Field(default="", max_length=120)
+    weekly_volume: int | None = Field(default=None, ge=0, le=100_000_000)
+    handle_time_minutes: float | None = Field(default=None, ge=0, le=10_000)
+    minutes_saved_per_ticket: float | None = Field(default=None, ge=0, le=10_000)
+    automation_share: float | None = Field(default=None, ge=0, le=100)
+    evidence_links: list[str] = Field(default_factory=list, max_length=20)
+    confidential: bool = False
+
+
+class SuggestionPublic(SQLModel):
+    id: int
+    title: str
+    problem: str
+    proposed_change: str
+    area: str
+    queue: str
+    weekly_volume: int | None
+    handle_time_minutes: float | None
+    minutes_saved_per_ticket: float | None
+    automation_share: float | None
+    evidence_links: list[str]
+    status: str
+    decision_reason: str
+    submitter_id: int
+    organisation_id: int | None
+    confidential: bool
+    shared_with_vendors: bool
+    duplicate_of_id: int | None
+    initiative_id: int | None
+    score_framework: str | None
+    score_value: float | None
+    score_formula: str
+    vote_count: int
+    comment_count: int
+    hours_saved_per_week: float | None
+    created_at: datetime
+    updated_at: datetime

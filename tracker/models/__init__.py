@@ -2,5 +2,27 @@
 
 from tracker.models.accounts import ApiToken, Organisation, Role, User
 from tracker.models.base import UTCDateTime, metadata, utcnow
+from tracker.models.initiatives import Health, Initiative, InitiativeStakeholder
+from tracker.models.stories import DraftState, StoryDraft
+from tracker.models.suggestions import Comment, Status, StatusChange, Suggestion, Vote, Watch
 
-__all__ = ["ApiToken", "Organisation", "Role", "UTCDateTime", "User", "metadata", "utcnow"]
+__all__ = [
+    "ApiToken",
+    "Comment",
+    "DraftState",
+    "Health",
+    "Initiative",
+    "InitiativeStakeholder",
+    "Organisation",
+    "Role",
+    "Status",
+    "StatusChange",
+    "StoryDraft",
+    "Suggestion",
+    "UTCDateTime",
+    "User",
+    "Vote",
+    "Watch",
+    "metadata",
+    "utcnow",
+]

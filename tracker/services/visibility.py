@@ -1,0 +1,49 @@
+"""Who may see which suggestion: the one rule behind lists, search, counts, exports, API, digests.
+
+- PMs and admins see everything.
+- Internal submitters and stakeholders see every suggestion not marked confidential, and their own.
+- Vendor staff see their own organisation's suggestions (confidential ones only if they wrote
+  them) and those a PM shared with vendors (never confidential ones).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlmodel import col
+
+from tracker.errors import NotFound
+from tracker.models import Role, Suggestion, User
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the suggestions this user may see."""
+    if user.role in (Role.PM, Role.ADMIN):
+        return true()
+    own = col(Suggestion.submitter_id) == user.id
+    public = col(Suggestion.confidential).is_(False)
+    if user.role is Role.VENDOR:
+        if user.organisation_id is None:
+            return or_(own, false())
+        same_org = and_(col(Suggestion.organisation_id) == user.organisation_id, public)
+        shared = and_(col(Suggestion.shared_with_vendors).is_(True), public)
+        return or_(own, same_org, shared)
+    return or_(own, public)
+
+
+def can_view(user: User, suggestion: Suggestion) -> bool:
+    if user.role in (Role.PM, Role.ADMIN) or suggestion.submitter_id == user.id:
+        return True
+    if suggestion.confidential:
+        return False
+    if user.role is Role.VENDOR:
+        return suggestion.shared_with_vendors or (
+            user.organisation_id is not None and suggestion.organisation_id == user.organisation_id
+        )
+    return True
+
+
+def ensure_visible(user: User, suggestion: Suggestion | None, suggestion_id: int) -> Suggestion:
+    """The suggestion, or NotFound: an invisible suggestion is indistinguishable from none."""
+    if suggestion is None or not can_view(user, suggestion):
+        raise NotFound(f"Suggestion {suggestion_id} does not exist or is not shared with you.")
+    return suggestion
