@@ -72,10 +72,19 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
-    from tracker.views import account, admin, home
+    from tracker.views import account, admin, backlog, home, initiatives, stories, suggestions
     from tracker.views import auth as auth_views
 
-    for blueprint in (home.bp, auth_views.bp, account.bp, admin.bp):
+    for blueprint in (
+        home.bp,
+        auth_views.bp,
+        account.bp,
+        admin.bp,
+        suggestions.bp,
+        backlog.bp,
+        initiatives.bp,
+        stories.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     security.csrf.exempt(api_bp)  # bearer tokens only; cookies are ignored there
