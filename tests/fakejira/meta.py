@@ -1,0 +1,137 @@
+"""Metadata endpoints: serverInfo, field, project and the createmeta pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import PRIORITIES, FieldDef, IssueType
+from .exchange import Ctx, Reply, error
+from .render import issue_type_json, jira_time, user_json
+
+BUILD_DATE = "2025-01-15T00:00:00.000+0000"
+LIST_OPS = ["add", "set", "remove"]
+
+
+def server_info(ctx: Ctx) -> Reply:
+    fake = ctx.fake
+    return Reply(
+        200,
+        {
+            "baseUrl": fake.url,
+            "displayUrl": fake.url,
+            "version": ".".join(map(str, fake.version_numbers)),
+            "versionNumbers": list(fake.version_numbers),
+            "deploymentType": fake.deployment_type,
+            "buildNumber": 100282 if ctx.cloud else 9120012,
+            "buildDate": BUILD_DATE,
+            "serverTime": jira_time(fake.now),
+            "scmInfo": "57a0ca5b4a0bb0ac5f3fee4764acb1c14e4d7e71",
+            "serverTitle": "Jira",
+        },
+    )
+
+
+def fields(ctx: Ctx) -> Reply:
+    return Reply(200, [f.details() for f in ctx.fake.config.all_fields()])
+
+
+def project(ctx: Ctx) -> Reply:
+    found = ctx.state.project(ctx.args["key"])
+    if found is None:
+        return error(404, "No project could be found with key '{}'.".format(ctx.args["key"]))
+    return Reply(
+        200,
+        {
+            "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+            "self": ctx.url(f"project/{found.id}"),
+            "id": found.id,
+            "key": found.key,
+            "name": found.name,
+            "description": "",
+            "lead": user_json(ctx, "jira-admin"),
+            "projectTypeKey": "software",
+            "simplified": False,
+            "style": "classic",
+            "isPrivate": False,
+            "issueTypes": [issue_type_json(ctx, t) for t in ctx.state.issue_types.values()],
+            "components": [
+                {"self": ctx.url(f"component/{i}"), "id": i, "name": n}
+                for i, n in found.components.items()
+            ],
+            "versions": [
+                {
+                    "self": ctx.url(f"version/{i}"),
+                    "id": i,
+                    "name": n,
+                    "archived": False,
+                    "released": False,
+                }
+                for i, n in found.versions.items()
+            ],
+        },
+    )
+
+
+def _page(ctx: Ctx, items: list[Any], key: str) -> Reply:
+    """Cloud pages createmeta as {issueTypes|fields: [...]}, Data Center as {values: [...]}."""
+    start = int(ctx.query.get("startAt", 0))
+    size = min(int(ctx.query.get("maxResults", 50)), 200)
+    page = items[start : start + size]
+    body: dict[str, Any] = {"maxResults": size, "startAt": start, "total": len(items)}
+    if ctx.cloud:
+        body[key] = page
+    else:
+        body.update(isLast=start + len(page) >= len(items), values=page)
+    return Reply(200, body)
+
+
+def createmeta_types(ctx: Ctx) -> Reply:
+    if ctx.state.project(ctx.args["key"]) is None:
+        return error(400, "Project not found")  # Jira answers 400 here, not 404
+    return _page(
+        ctx, [issue_type_json(ctx, t) for t in ctx.state.issue_types.values()], "issueTypes"
+    )
+
+
+def createmeta_fields(ctx: Ctx) -> Reply:
+    found = ctx.state.project(ctx.args["key"])
+    issue_type = ctx.state.issue_types.get(ctx.args["type_id"])
+    if found is None or issue_type is None:
+        return error(400, "Project or issue type not found")
+    required = ctx.fake.config.required(issue_type)
+    items = [
+        _field_meta(ctx, f, issue_type, f.id in required)
+        for f in ctx.fake.config.screen(issue_type)
+    ]
+    return _page(ctx, items, "fields")
+
+
+def _field_meta(ctx: Ctx, fdef: FieldDef, issue_type: IssueType, required: bool) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "fieldId": fdef.id,
+        "key": fdef.id,
+        "name": fdef.name,
+        "required": required,
+        "hasDefaultValue": fdef.id == "priority",
+        "operations": LIST_OPS if fdef.schema.get("type") == "array" else ["set"],
+        "schema": fdef.schema,
+    }
+    found = ctx.state.project(ctx.args["key"])
+    assert found is not None
+    allowed: dict[str, list[dict[str, Any]]] = {
+        "issuetype": [issue_type_json(ctx, issue_type)],
+        "project": [
+            {
+                "self": ctx.url(f"project/{found.id}"),
+                "id": found.id,
+                "key": found.key,
+                "name": found.name,
+            }
+        ],
+        "priority": [{"id": i, "name": n} for i, n in PRIORITIES.items()],
+        "components": [{"id": i, "name": n} for i, n in found.components.items()],
+        "fixVersions": [{"id": i, "name": n} for i, n in found.versions.items()],
+    }
+    if fdef.id in allowed:
+        meta["allowedValues"] = allowed[fdef.id]
+    return meta
