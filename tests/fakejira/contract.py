@@ -21,7 +21,10 @@ from werkzeug.datastructures import MultiDict
 from .adf import to_adf
 
 SPEC_ENV = "FAKEJIRA_OPENAPI"
-DEFAULT_SPEC = Path("/work/shared/jira/jira-cloud-platform-v3.openapi.json")
+# shared/ sits beside the checkout (on developer machines and in CI alike).
+DEFAULT_SPEC = (
+    Path(__file__).resolve().parents[3] / "shared" / "jira" / "jira-cloud-platform-v3.openapi.json"
+)
 # One cached document serves every fake; the port varies, so the server URL is a template.
 SERVER = {"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}
 TEXT_FIELDS = ("description", "environment")
