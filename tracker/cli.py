@@ -33,7 +33,7 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (db_group, users_group, orgs_group, check_config, serve, scheduler):
+    for command in (db_group, users_group, orgs_group, demo_group, check_config, serve, scheduler):
         app.cli.add_command(command)
 
 
@@ -208,6 +208,30 @@ def orgs_create(name: str, internal: bool) -> None:
         except DomainError as exc:
             raise _fail(exc) from None
     click.echo(f"Created organisation {name}.")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data for a first look at the product."""
+
+
+@demo_group.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Load about 60 ideas from agents and two vendors, with votes, comments and decisions."""
+    from tracker import demo
+
+    with db.session_scope() as session:
+        summary = demo.load(session, settings=current_app.config["SETTINGS"])
+    if not summary.created:
+        click.echo("Demo data is already loaded.")
+        return
+    click.echo(
+        f"Loaded {summary.suggestions} ideas, {summary.votes} votes and {summary.comments} "
+        f"comments from {summary.users} people. Sign in as priya.pm@example.com (PM), "
+        f"agent1@example.com (agent), ana@northwind.example (vendor) or dana.lead@example.com "
+        f"(stakeholder) with the password '{demo.DEMO_PASSWORD}'."
+    )
 
 
 # --- config, server, scheduler ------------------------------------------------------------------
