@@ -67,6 +67,22 @@ class JiraSettings(_Section):
     api_token: SecretStr = SecretStr("")
     personal_access_token: SecretStr = SecretStr("")
     project_key: str = ""
+    # "auto" asks serverInfo; "cloud" or "datacenter" skips the question.
+    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    story_issue_type: str = "Story"
+    epic_issue_type: str = "Epic"
+    # Field ids differ per site; empty means "find by name through /field".
+    story_points_field: str = ""
+    epic_link_field: str = ""
+    # Tracker priority -> Jira priority name; unmapped names are sent as they are.
+    priority_map: dict[str, str] = Field(default_factory=dict)
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    # Short, stable name of this tracker installation in the unique labels (trk-<site_id>-...).
+    site_id: str = Field(default="main", pattern=r"^[a-z0-9]{1,16}$")
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+    max_concurrency: int = Field(default=2, ge=1, le=8)
+    max_attempts: int = Field(default=5, ge=1, le=20)
 
 
 class SmtpSettings(_Section):
