@@ -10,6 +10,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+# Engine-specific objects written by hand in migrations (0002 search, 0003 backlog ordering),
+# which the models cannot express; autogenerate and the model/migration comparison skip them.
+HAND_MANAGED = frozenset({"search_vector", "ix_suggestion_search", "ix_suggestion_backlog"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (name in HAND_MANAGED or (name or "").startswith("suggestion_fts"))
+
 
 def migrations_dir() -> Path:
     """`migrations/` beside the package in a checkout, `tracker/migrations` in a built wheel."""

@@ -233,7 +233,7 @@ def test_get_edit_and_remote_link_requests(mock: responses.RequestsMock, cloud: 
     )
 
     assert cloud.get_issue("OPS-7", ["summary", "labels"])["fields"] == {"summary": "S"}
-    assert cloud.edit_issue("OPS-7", {"summary": "T"}) is None
+    cloud.edit_issue("OPS-7", {"summary": "T"})
     assert cloud.add_remote_link("OPS-7", "https://t/s/1", "Idea 1") == {"id": 5}
 
 
@@ -507,7 +507,7 @@ def test_tokens_never_reach_messages_or_logs(
 
     with pytest.raises(JiraUnavailable) as first:
         cloud.server_info()
-    raised = [first.value]
+    raised: list[JiraError] = [first.value]
     for _ in range(4):
         with pytest.raises(JiraError) as caught:
             cloud.create_issue({"summary": "S"})

@@ -65,23 +65,11 @@ def test_upgrade_from_empty_creates_every_table(engine):
     assert migrate.is_up_to_date(engine)
 
 
-# Full-text search lives outside the models on purpose (see migration 0002): SQLite's FTS5 tables
-# and PostgreSQL's generated tsvector column with its GIN index.
-SEARCH_OBJECTS = {("column", "search_vector"), ("index", "ix_suggestion_search")}
-
-
-def compared(obj: object, name: str | None, kind: str, *_args: object) -> bool:
-    """`include_object` for compare_metadata: False for the search machinery only."""
-    if kind == "table" and name is not None and name.startswith("suggestion_fts"):
-        return False
-    return (kind, name) not in SEARCH_OBJECTS
-
-
 def test_migrations_match_the_models(engine):
     migrate.upgrade(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_object": compared}
+            connection, opts={"compare_type": True, "include_object": migrate.include_object}
         )
         differences = compare_metadata(context, metadata)
     assert differences == [], "the models and the migrations disagree; run alembic revision"

@@ -32,3 +32,9 @@ def openapi_document() -> Response:
 @operation("The user the token belongs to", response=UserPublic, tag="accounts")
 def me() -> Response:
     return to_json(UserPublic.model_validate(current_user, from_attributes=True))
+
+
+# Route modules register on `bp`; imported last because they import `bp` and `to_json` from here.
+from tracker.api import decisions as _decisions  # noqa: E402,F401
+from tracker.api import engagement as _engagement  # noqa: E402,F401
+from tracker.api import suggestions as _suggestions  # noqa: E402,F401

@@ -24,6 +24,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DELIVERED: frozenset(),
 }
 DECIDED = frozenset({Status.ACCEPTED, Status.DECLINED, Status.PARKED, Status.DUPLICATE})
+# Back in triage: no decision stands, so its date and reason go (the history keeps both).
+REOPENED = frozenset({Status.NEW, Status.UNDER_REVIEW})
 
 
 def _require_pm(actor: User) -> None:
@@ -59,6 +61,9 @@ def _record(
     suggestion.updated_at = utcnow()
     if to in DECIDED:
         suggestion.decided_at = suggestion.updated_at
+    elif to in REOPENED:
+        suggestion.decided_at = None
+        suggestion.decision_reason = ""
     session.add(suggestion)
     return change
 
@@ -109,6 +114,12 @@ def score(
     """Store a score with its formula; raises ValidationFailed naming each bad input."""
     _require_pm(actor)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
+    if framework not in set(scoring.Framework):
+        choices = ", ".join(scoring.Framework)
+        raise ValidationFailed(
+            "Unknown scoring framework.",
+            fields={"framework": f"Choose one of: {choices}."},
+        )
     try:
         result = scoring.score(framework, inputs)
     except scoring.ScoreInputError as exc:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.errors import Conflict, PermissionDenied, ValidationFailed
 from tracker.models import Comment, Role, Status, Suggestion, User, Vote, Watch, utcnow
 from tracker.services.suggestions import get_suggestion
+from tracker.services.visibility import can_view
 
 FREQUENCIES = {
     "daily": "Every day",
@@ -42,14 +43,7 @@ def group_ids(session: Session, suggestion_id: int) -> list[int]:
 
 def canonical(session: Session, suggestion: Suggestion) -> Suggestion:
     """Follow merges to the suggestion that now carries the votes."""
-    seen = {suggestion.id}
-    while suggestion.duplicate_of_id is not None and suggestion.duplicate_of_id not in seen:
-        target = session.get(Suggestion, suggestion.duplicate_of_id)
-        if target is None:
-            break
-        seen.add(target.id)
-        suggestion = target
-    return suggestion
+    return _merge_chain(session, suggestion)[-1]
 
 
 def recount(session: Session, suggestion: Suggestion) -> None:
@@ -65,10 +59,43 @@ def recount(session: Session, suggestion: Suggestion) -> None:
     session.add(suggestion)
 
 
-def _engaging(session: Session, actor: User, suggestion_id: int) -> Suggestion:
+def _merge_chain(session: Session, suggestion: Suggestion) -> list[Suggestion]:
+    """The suggestion and each one it is merged into, up to the canonical one (last)."""
+    chain = [suggestion]
+    seen = {suggestion.id}
+    while chain[-1].duplicate_of_id is not None and chain[-1].duplicate_of_id not in seen:
+        target = session.get(Suggestion, chain[-1].duplicate_of_id)
+        if target is None:
+            break
+        seen.add(target.id)
+        chain.append(target)
+    return chain
+
+
+def _carrier_chain(session: Session, actor: User, suggestion: Suggestion) -> list[Suggestion]:
+    """From the suggestion that takes the actor's vote, comment or follow up to the canonical one.
+
+    That is the canonical suggestion when the actor may see it. When a PM merged a visible idea
+    into one the actor may not see (a vendor's idea into a confidential one), it is the highest
+    one they can see: stored there it still counts on the canonical suggestion, whose group holds
+    it, and nothing about the hidden suggestion is returned to the actor.
+    """
+    chain = _merge_chain(session, suggestion)
+    visible = [index for index, item in enumerate(chain) if can_view(actor, item)]
+    return chain[visible[-1] :] if visible else chain
+
+
+def _engaging(session: Session, actor: User, suggestion_id: int) -> list[Suggestion]:
     if actor.role not in _CAN_ENGAGE:
         raise PermissionDenied("Stakeholders have read-only access.")
-    return canonical(session, get_suggestion(session, actor=actor, suggestion_id=suggestion_id))
+    return _carrier_chain(
+        session, actor, get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
+    )
+
+
+def _recount_chain(session: Session, chain: Sequence[Suggestion]) -> None:
+    for item in chain:
+        recount(session, item)
 
 
 def _watch(session: Session, suggestion_id: int, user_id: int, reason: str) -> None:
@@ -82,8 +109,14 @@ def _watch(session: Session, suggestion_id: int, user_id: int, reason: str) -> N
 def vote(
     session: Session, *, actor: User, suggestion_id: int, frequency: str = "", note: str = ""
 ) -> Suggestion:
-    """Add or update the actor's vote on the canonical suggestion; returns that suggestion."""
-    target = _engaging(session, actor, suggestion_id)
+    """Add or update the actor's vote on the canonical suggestion; returns that suggestion.
+
+    One vote per person across the canonical suggestion and everything merged into it. If the
+    actor may not see the canonical suggestion, the vote is kept on (and the return value is) the
+    highest merged suggestion they can see; it still counts on the canonical one.
+    """
+    chain = _engaging(session, actor, suggestion_id)
+    target, top = chain[0], chain[-1]
     if frequency and frequency not in FREQUENCIES:
         raise ValidationFailed(
             "Unknown frequency.",
@@ -91,13 +124,14 @@ def vote(
         )
     if len(note) > 500:
         raise ValidationFailed("Note too long.", fields={"note": "At most 500 characters."})
-    if target.status in (Status.DECLINED,):
+    if top.status in (Status.DECLINED,):
         raise Conflict("This idea was declined; votes are closed.")
     assert target.id is not None
+    assert top.id is not None
     assert actor.id is not None
     existing = session.exec(
         select(Vote).where(
-            col(Vote.suggestion_id).in_(group_ids(session, target.id)), Vote.user_id == actor.id
+            col(Vote.suggestion_id).in_(group_ids(session, top.id)), Vote.user_id == actor.id
         )
     ).first()
     if existing is None:
@@ -107,24 +141,26 @@ def vote(
     session.add(existing)
     _watch(session, target.id, actor.id, "voter")
     session.flush()
-    recount(session, target)
+    _recount_chain(session, chain)
     session.flush()
     return target
 
 
 def unvote(session: Session, *, actor: User, suggestion_id: int) -> Suggestion:
-    target = _engaging(session, actor, suggestion_id)
-    assert target.id is not None
+    """Withdraw the actor's vote wherever in the merged group it is; returns what vote() would."""
+    chain = _engaging(session, actor, suggestion_id)
+    assert chain[-1].id is not None
     for existing in session.exec(
         select(Vote).where(
-            col(Vote.suggestion_id).in_(group_ids(session, target.id)), Vote.user_id == actor.id
+            col(Vote.suggestion_id).in_(group_ids(session, chain[-1].id)),
+            Vote.user_id == actor.id,
         )
     ).all():
         session.delete(existing)
     session.flush()
-    recount(session, target)
+    _recount_chain(session, chain)
     session.flush()
-    return target
+    return chain[0]
 
 
 def has_voted(session: Session, *, user: User, suggestion: Suggestion) -> bool:
@@ -141,7 +177,9 @@ def has_voted(session: Session, *, user: User, suggestion: Suggestion) -> bool:
 
 
 def add_comment(session: Session, *, actor: User, suggestion_id: int, body: str) -> Comment:
-    target = _engaging(session, actor, suggestion_id)
+    """Comment on the suggestion that carries the discussion (as for vote()); the actor follows."""
+    chain = _engaging(session, actor, suggestion_id)
+    target = chain[0]
     body = body.strip()
     if not body:
         raise ValidationFailed("Empty comment.", fields={"body": "Write something first."})
@@ -153,22 +191,27 @@ def add_comment(session: Session, *, actor: User, suggestion_id: int, body: str)
     session.add(comment)
     _watch(session, target.id, actor.id, "commenter")
     session.flush()
-    recount(session, target)
-    target.updated_at = utcnow()
+    _recount_chain(session, chain)
+    for item in chain:
+        item.updated_at = utcnow()
     session.flush()
     return comment
 
 
 def set_watching(session: Session, *, actor: User, suggestion_id: int, watching: bool) -> None:
-    target = canonical(session, get_suggestion(session, actor=actor, suggestion_id=suggestion_id))
+    chain = _carrier_chain(
+        session, actor, get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
+    )
+    target = chain[0]
     assert target.id is not None
+    assert chain[-1].id is not None
     assert actor.id is not None
     if watching:
         _watch(session, target.id, actor.id, "manual")
     else:
         for row in session.exec(
             select(Watch).where(
-                col(Watch.suggestion_id).in_(group_ids(session, target.id)),
+                col(Watch.suggestion_id).in_(group_ids(session, chain[-1].id)),
                 Watch.user_id == actor.id,
             )
         ).all():

@@ -14,6 +14,7 @@ from tracker.models import Role, Status, StatusChange, Suggestion, User, Watch, 
 from tracker.schemas import SuggestionCreate
 from tracker.services import visibility
 
+_CAN_SUBMIT = frozenset({Role.SUBMITTER, Role.VENDOR, Role.PM, Role.ADMIN})
 _URLISH = re.compile(r"^(https?://\S+|[A-Z][A-Z0-9]+-\d+|#?\d{3,}|[\w.-]+/\S+)$")
 _LABELS = {
     "title": "Title",
@@ -65,7 +66,12 @@ def split_links(raw: str | Sequence[str] | None) -> list[str]:
 
 def clean_input(raw: Mapping[str, Any], *, areas: Sequence[str]) -> SuggestionCreate:
     """Validated input, or ValidationFailed with one sentence per bad field."""
-    data = {key: value for key, value in raw.items() if key in SuggestionCreate.model_fields}
+    # A JSON null means "not given": required fields then say so, optional ones take defaults.
+    data = {
+        key: value
+        for key, value in raw.items()
+        if key in SuggestionCreate.model_fields and value is not None
+    }
     for key, value in list(data.items()):
         if isinstance(value, str):
             data[key] = value.strip()
@@ -86,12 +92,15 @@ def clean_input(raw: Mapping[str, Any], *, areas: Sequence[str]) -> SuggestionCr
     area = str(data.get("area") or "")
     if area and area not in areas and "area" not in fields:
         fields["area"] = "Area must be one of: " + ", ".join(areas) + "."
-    if cleaned is not None:
-        bad = [link for link in cleaned.evidence_links if not _URLISH.match(link)]
+    links = cleaned.evidence_links if cleaned is not None else data.get("evidence_links")
+    if isinstance(links, list) and "evidence_links" not in fields:
+        # Checked even when other fields failed, so every problem is shown in one round.
+        bad = [link for link in links if not _URLISH.match(str(link))]
         if bad:
             fields["evidence_links"] = (
                 f"'{bad[0]}' is not a link or ticket id; use https://... or an id like OPS-123."
             )
+    if cleaned is not None:
         saved, handle = cleaned.minutes_saved_per_ticket, cleaned.handle_time_minutes
         if saved is not None and handle is not None and saved > handle:
             fields["minutes_saved_per_ticket"] = (
@@ -106,13 +115,18 @@ def clean_input(raw: Mapping[str, Any], *, areas: Sequence[str]) -> SuggestionCr
 def create_suggestion(
     session: Session, *, actor: User, raw: Mapping[str, Any], areas: Sequence[str]
 ) -> Suggestion:
-    """Validate and store a new suggestion; its submitter watches it from the start."""
+    """Validate and store a new suggestion; its submitter watches it from the start.
+
+    Raises PermissionDenied for stakeholders (read-only) and ValidationFailed for bad input.
+    """
+    if actor.role not in _CAN_SUBMIT:
+        raise PermissionDenied("Stakeholders have read-only access and cannot submit ideas.")
     data = clean_input(raw, areas=areas)
     assert actor.id is not None
     suggestion = Suggestion(
         **data.model_dump(),
         submitter_id=actor.id,
-        organisation_id=actor.organisation_id if actor.role is Role.VENDOR else None,
+        organisation_id=actor.organisation_id if actor.role == Role.VENDOR else None,
     )
     session.add(suggestion)
     session.flush()
@@ -155,6 +169,9 @@ def update_suggestion(
     data = clean_input(raw, areas=areas)
     for key, value in data.model_dump().items():
         setattr(suggestion, key, value)
+    if suggestion.confidential:
+        # Same invariant as set_sharing: a confidential idea is never shared with vendors.
+        suggestion.shared_with_vendors = False
     suggestion.updated_at = utcnow()
     session.add(suggestion)
     session.flush()
@@ -185,5 +202,5 @@ def list_mine(session: Session, *, actor: User) -> Sequence[Suggestion]:
     return session.exec(
         select(Suggestion)
         .where(Suggestion.submitter_id == actor.id)
-        .order_by(col(Suggestion.created_at).desc())
+        .order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     ).all()

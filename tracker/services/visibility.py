@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import col
 
 from tracker.errors import NotFound
@@ -21,11 +21,14 @@ def visible_clause(user: User) -> ColumnElement[bool]:
         return true()
     own = col(Suggestion.submitter_id) == user.id
     public = col(Suggestion.confidential).is_(False)
-    if user.role is Role.VENDOR:
-        if user.organisation_id is None:
-            return or_(own, false())
-        same_org = and_(col(Suggestion.organisation_id) == user.organisation_id, public)
+    # `==`, not `is`: a User built in memory keeps a plain "vendor" string (table models do not
+    # validate), and `is` would quietly hand such a vendor the internal view.
+    if user.role == Role.VENDOR:
         shared = and_(col(Suggestion.shared_with_vendors).is_(True), public)
+        if user.organisation_id is None:
+            # Same rule as can_view: shared ideas are for every vendor account.
+            return or_(own, shared)
+        same_org = and_(col(Suggestion.organisation_id) == user.organisation_id, public)
         return or_(own, same_org, shared)
     return or_(own, public)
 
@@ -35,7 +38,7 @@ def can_view(user: User, suggestion: Suggestion) -> bool:
         return True
     if suggestion.confidential:
         return False
-    if user.role is Role.VENDOR:
+    if user.role == Role.VENDOR:
         return suggestion.shared_with_vendors or (
             user.organisation_id is not None and suggestion.organisation_id == user.organisation_id
         )

@@ -2,6 +2,219 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from tracker.db import get_session
+from tracker.errors import DomainError
+from tracker.models import Health, Initiative
+from tracker.permissions import Permission, allowed, requires
+from tracker.services import initiatives, stories
+from tracker.views.forms import apply_errors, optional_id
+from tracker.views.planning_forms import (
+    HealthForm,
+    InitiativeForm,
+    SuggestionPickForm,
+    person_choices,
+    suggestion_choices,
+)
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
+
+
+@bp.get("")
+@requires(Permission.VIEW_INITIATIVES)
+def index() -> str:
+    rows = initiatives.list_initiatives(get_session(), actor=current_user)
+    return render_template("initiatives/index.html", rows=rows)
+
+
+def _with_choices(session: Session, form: InitiativeForm) -> InitiativeForm:
+    form.owner_id.choices = person_choices(
+        initiatives.owner_candidates(session), blank="Choose the owner"
+    )
+    form.stakeholder_ids.choices = person_choices(initiatives.stakeholder_candidates(session))
+    return form
+
+
+def _input(form: InitiativeForm) -> initiatives.InitiativeInput:
+    return initiatives.InitiativeInput(
+        name=form.name.data or "",
+        goal=form.goal.data or "",
+        owner_id=optional_id(form.owner_id.data),
+        target_date=form.target_date.data,
+        stakeholder_ids=[int(v) for v in form.stakeholder_ids.data or [] if str(v).isdigit()],
+    )
+
+
+def _form_page(form: InitiativeForm, initiative: Initiative | None, status: int) -> tuple[str, int]:
+    return render_template("initiatives/form.html", form=form, initiative=initiative), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_INITIATIVES)
+def create() -> Response | tuple[str, int]:
+    session = get_session()
+    form = _with_choices(session, InitiativeForm(data={"owner_id": str(current_user.id)}))
+    if not form.validate_on_submit():
+        return _form_page(form, None, 422 if form.is_submitted() else 200)
+    try:
+        initiative = initiatives.create_initiative(session, actor=current_user, data=_input(form))
+    except DomainError as exc:
+        session.rollback()
+        apply_errors(form, exc)
+        return _form_page(form, None, exc.status_code)
+    session.commit()
+    flash(f"Initiative '{initiative.name}' created.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative.id))
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_INITIATIVES)
+def edit(initiative_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    initiative = initiatives.get_initiative(session, initiative_id=initiative_id)
+    stakeholders = initiatives.stakeholders_of(session, initiative=initiative)
+    form = _with_choices(
+        session,
+        InitiativeForm(
+            data={
+                "name": initiative.name,
+                "goal": initiative.goal,
+                "owner_id": str(initiative.owner_id or ""),
+                "target_date": initiative.target_date,
+                "stakeholder_ids": [str(person.id) for person in stakeholders],
+            }
+        ),
+    )
+    if not form.validate_on_submit():
+        return _form_page(form, initiative, 422 if form.is_submitted() else 200)
+    try:
+        initiatives.update_initiative(
+            session, actor=current_user, initiative_id=initiative_id, data=_input(form)
+        )
+    except DomainError as exc:
+        session.rollback()
+        apply_errors(form, exc)
+        return _form_page(form, initiative, exc.status_code)
+    session.commit()
+    flash("Initiative saved.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+
+
+def _detail_page(
+    initiative_id: int,
+    *,
+    health_form: HealthForm | None = None,
+    pick_form: SuggestionPickForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    session = get_session()
+    initiative = initiatives.get_initiative(session, initiative_id=initiative_id)
+    manage = allowed(current_user, Permission.MANAGE_INITIATIVES)
+    drafts = (
+        stories.drafts_for_initiative(session, actor=current_user, initiative_id=initiative_id)
+        if allowed(current_user, Permission.VIEW_STORIES)
+        else None
+    )
+    if health_form is None:
+        health_form = HealthForm(
+            formdata=None, data={"health": initiative.health, "note": initiative.health_note}
+        )
+    if pick_form is None:
+        pick_form = SuggestionPickForm(formdata=None)
+    pick_form.suggestion_id.choices = (
+        suggestion_choices(initiatives.joinable_suggestions(session, actor=current_user))
+        if manage
+        else []
+    )
+    owner = initiatives.owner_of(session, initiative=initiative)
+    return render_template(
+        "initiatives/detail.html",
+        initiative=initiative,
+        health=Health(initiative.health),
+        owner=owner,
+        stakeholders=initiatives.stakeholders_of(session, initiative=initiative),
+        suggestions=initiatives.suggestions_in(
+            session, actor=current_user, initiative_id=initiative_id
+        ),
+        drafts=drafts,
+        health_form=health_form,
+        pick_form=pick_form,
+        manage=manage,
+        error=error,
+    ), status
+
+
+@bp.get("/<int:initiative_id>")
+@requires(Permission.VIEW_INITIATIVES)
+def detail(initiative_id: int) -> tuple[str, int]:
+    return _detail_page(initiative_id)
+
+
+@bp.post("/<int:initiative_id>/health")
+@requires(Permission.MANAGE_INITIATIVES)
+def health(initiative_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    form = HealthForm()
+    if not form.validate_on_submit():
+        return _detail_page(initiative_id, health_form=form, status=422)
+    try:
+        initiative = initiatives.set_health(
+            session,
+            actor=current_user,
+            initiative_id=initiative_id,
+            health=form.health.data or "",
+            note=form.note.data or "",
+        )
+    except DomainError as exc:
+        session.rollback()
+        apply_errors(form, exc)
+        return _detail_page(initiative_id, health_form=form, status=exc.status_code)
+    session.commit()
+    flash(f"Health is now {Health(initiative.health).label.lower()}.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+
+
+@bp.post("/<int:initiative_id>/suggestions")
+@requires(Permission.MANAGE_INITIATIVES)
+def add_suggestion(initiative_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    form = SuggestionPickForm()
+    if not form.validate_on_submit():
+        return _detail_page(initiative_id, pick_form=form, status=422)
+    suggestion_id = optional_id(form.suggestion_id.data)
+    if suggestion_id is None:
+        form.suggestion_id.errors = ["Choose a suggestion."]
+        return _detail_page(initiative_id, pick_form=form, status=422)
+    try:
+        suggestion = initiatives.add_suggestion(
+            session, actor=current_user, initiative_id=initiative_id, suggestion_id=suggestion_id
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _detail_page(
+            initiative_id, pick_form=form, error=exc.message, status=exc.status_code
+        )
+    session.commit()
+    flash(f"#{suggestion.id} {suggestion.title} joined the initiative.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+
+
+@bp.post("/<int:initiative_id>/suggestions/<int:suggestion_id>/remove")
+@requires(Permission.MANAGE_INITIATIVES)
+def remove_suggestion(initiative_id: int, suggestion_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    try:
+        suggestion = initiatives.remove_suggestion(
+            session, actor=current_user, initiative_id=initiative_id, suggestion_id=suggestion_id
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _detail_page(initiative_id, error=exc.message, status=exc.status_code)
+    session.commit()
+    flash(f"#{suggestion.id} {suggestion.title} left the initiative.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id))

@@ -1,0 +1,72 @@
+"""Fixtures for the JSON API: users with bearer tokens, and suggestions seeded through services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tracker import db
+from tracker.models import Role, User
+from tracker.services import accounts, tokens
+from tracker.services import suggestions as suggestion_service
+
+AREA = "Scams and fraud"
+
+
+def idea(**overrides: Any) -> dict[str, Any]:
+    """A valid suggestion body."""
+    body: dict[str, Any] = {
+        "title": "Auto-close refund tickets with a receipt attached",
+        "problem": "Agents open every refund ticket to check the receipt by hand.",
+        "proposed_change": "Close refund tickets automatically when the receipt matches.",
+        "area": AREA,
+        "queue": "Refunds",
+        "weekly_volume": 1200,
+        "handle_time_minutes": 6,
+        "minutes_saved_per_ticket": 4,
+        "evidence_links": ["https://wiki.example.com/refunds", "OPS-123"],
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def headers_for(app) -> Callable[[User], dict[str, str]]:
+    def make(user: User) -> dict[str, str]:
+        with db.session_scope(app) as session:
+            assert user.id is not None
+            owner = accounts.get_user(session, user.id)
+            _, plaintext = tokens.create_token(session, owner=owner, name="api test")
+        return {"Authorization": f"Bearer {plaintext}"}
+
+    return make
+
+
+@pytest.fixture
+def api_user(make_user, headers_for) -> Callable[..., tuple[User, dict[str, str]]]:
+    """A user of the role and the headers that call the API as them."""
+
+    def make(role: Role | str = Role.SUBMITTER, **overrides: Any) -> tuple[User, dict[str, str]]:
+        user = make_user(role, **overrides)
+        return user, headers_for(user)
+
+    return make
+
+
+@pytest.fixture
+def seed(app) -> Callable[..., int]:
+    """Store a suggestion by `author` through the service; returns its id."""
+
+    def make(author: User, **overrides: Any) -> int:
+        with db.session_scope(app) as session:
+            assert author.id is not None
+            actor = accounts.get_user(session, author.id)
+            created = suggestion_service.create_suggestion(
+                session, actor=actor, raw=idea(**overrides), areas=[AREA]
+            )
+            assert created.id is not None
+            return created.id
+
+    return make

@@ -1,0 +1,51 @@
+"""Factories for service tests: suggestions written through the real service, as their author."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tracker import db
+from tracker.config import DEFAULT_AREAS
+from tracker.models import Role, Suggestion, User
+from tracker.services import suggestions
+
+AREAS = list(DEFAULT_AREAS)
+
+
+def suggestion_input(**overrides: Any) -> dict[str, Any]:
+    """A valid submission; tests override the fields they are about."""
+    values: dict[str, Any] = {
+        "title": "Macro for refund requests",
+        "problem": "Agents type the same refund answer many times a day.",
+        "proposed_change": "Add a canned macro with the refund policy.",
+        "area": "Other",
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def make_suggestion(app: Flask) -> Callable[..., Suggestion]:
+    """make_suggestion(author, title=..., confidential=..., shared_with_vendors=...)."""
+
+    def make(author: User, *, shared_with_vendors: bool = False, **fields: Any) -> Suggestion:
+        with db.session_scope(app) as session:
+            created = suggestions.create_suggestion(
+                session, actor=author, raw=suggestion_input(**fields), areas=AREAS
+            )
+            # Sharing is a PM decision with no input field; the flag is set the way set_sharing
+            # leaves it, so tables can be seeded without a PM in every test.
+            created.shared_with_vendors = shared_with_vendors and not created.confidential
+            session.add(created)
+            return created
+
+    return make
+
+
+@pytest.fixture
+def pm(make_user: Callable[..., User]) -> User:
+    return make_user(Role.PM)

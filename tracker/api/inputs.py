@@ -1,0 +1,69 @@
+"""What an API request brings: its acting user and its JSON body, checked into models.
+
+A body that is not a JSON object is a 400; a well-formed object with bad or unknown fields is a
+422 whose `fields` names each one, like the services' own ValidationFailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from flask import current_app, request
+from flask_login import current_user
+from pydantic import BaseModel, ValidationError
+
+from tracker.config import Settings
+from tracker.errors import DomainError, ValidationFailed
+from tracker.models import User
+
+M = TypeVar("M", bound=BaseModel)
+NOT_AN_OBJECT = "Send a JSON object."
+
+
+def actor() -> User:
+    """The token's owner; the permission check has already refused anyone else."""
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
+
+
+def settings() -> Settings:
+    found: Settings = current_app.config["SETTINGS"]
+    return found
+
+
+def json_object(*, optional: bool = False) -> dict[str, Any]:
+    """The body as a dict; with `optional`, an empty body counts as `{}`."""
+    if optional and not request.get_data(cache=True):
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError(NOT_AN_OBJECT)
+    return data
+
+
+def reject_unknown(data: Mapping[str, Any], known: Mapping[str, Any]) -> None:
+    """ValidationFailed naming each key the endpoint does not take, so typos are not ignored."""
+    unknown = sorted(key for key in data if key not in known)
+    if unknown:
+        accepted = ", ".join(known)
+        raise ValidationFailed(
+            "Some fields are not accepted here.",
+            fields=dict.fromkeys(unknown, f"Unknown field; this endpoint takes: {accepted}."),
+        )
+
+
+def parse(model: type[M], data: Mapping[str, Any] | None = None) -> M:
+    """The body (or `data`) as `model`; ValidationFailed names every bad or unknown field."""
+    raw = json_object() if data is None else data
+    reject_unknown(raw, model.model_fields)
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "body"
+            message = "This field is required." if error["type"] == "missing" else error["msg"]
+            fields.setdefault(name, message.rstrip(".") + ".")
+        raise ValidationFailed("Some fields need attention.", fields=fields) from None

@@ -1,0 +1,151 @@
+"""Suggestions over the API: submit, read, edit, find similar ideas, list one's own.
+
+The ranked and filtered list (GET /suggestions) belongs to the backlog API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import jsonify, request, url_for
+from werkzeug.wrappers import Response
+
+from tracker.api import bp, to_json
+from tracker.api.inputs import actor, json_object, reject_unknown, settings
+from tracker.api.openapi import operation
+from tracker.api_schemas import SimilarSuggestion, SuggestionUpdate
+from tracker.db import get_session
+from tracker.errors import ValidationFailed
+from tracker.models import Suggestion
+from tracker.permissions import Permission, requires
+from tracker.schemas import SuggestionCreate, SuggestionPublic
+from tracker.services import search
+from tracker.services import suggestions as service
+
+TAG = "suggestions"
+_EDITABLE = tuple(SuggestionCreate.model_fields)
+_SIMILAR_LIMIT = 20
+_SIMILAR_FIELDS = {"id", "title", "status", "vote_count"}
+
+
+def public(suggestion: Suggestion) -> SuggestionPublic:
+    return SuggestionPublic.model_validate(suggestion, from_attributes=True)
+
+
+def json_list(models: list[Any]) -> Response:
+    return jsonify([model.model_dump(mode="json") for model in models])
+
+
+def _suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The body's suggestion fields; the service validates values, this only the JSON shape.
+
+    The service also reads evidence links from a text box, so a list is checked here: anything
+    else (a number, an object) would otherwise be split or stringified into nonsense.
+    """
+    reject_unknown(data, SuggestionCreate.model_fields)
+    links = data.get("evidence_links")
+    if links is not None and (
+        not isinstance(links, list) or not all(isinstance(link, str) for link in links)
+    ):
+        raise ValidationFailed(
+            "Some fields need attention.",
+            fields={"evidence_links": "Evidence links must be a list of strings."},
+        )
+    return dict(data)
+
+
+@bp.post("/suggestions")
+@requires(Permission.SUBMIT_SUGGESTIONS)
+@operation(
+    "Submit a suggestion", body=SuggestionCreate, response=SuggestionPublic, status=201, tag=TAG
+)
+def suggestion_create() -> Response:
+    session = get_session()
+    created = service.create_suggestion(
+        session,
+        actor=actor(),
+        raw=_suggestion_fields(json_object()),
+        areas=settings().suggestions.areas,
+    )
+    session.commit()
+    response = to_json(public(created), status=201)
+    response.headers["Location"] = url_for("api.suggestion_detail", suggestion_id=created.id)
+    return response
+
+
+@bp.get("/suggestions/<int:suggestion_id>")
+@requires(Permission.VIEW_SUGGESTIONS)
+@operation("One suggestion with its vote and comment counts", response=SuggestionPublic, tag=TAG)
+def suggestion_detail(suggestion_id: int) -> Response:
+    found = service.get_suggestion(get_session(), actor=actor(), suggestion_id=suggestion_id)
+    return to_json(public(found))
+
+
+@bp.patch("/suggestions/<int:suggestion_id>")
+@requires(Permission.SUBMIT_SUGGESTIONS)
+@operation(
+    "Edit a suggestion; fields left out keep their values",
+    body=SuggestionUpdate,
+    response=SuggestionPublic,
+    tag=TAG,
+)
+def suggestion_update(suggestion_id: int) -> Response:
+    session = get_session()
+    user = actor()
+    changes = _suggestion_fields(json_object())
+    current = service.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
+    # Merged first so a partial edit is checked as the whole suggestion it will become.
+    merged = {name: getattr(current, name) for name in _EDITABLE} | changes
+    updated = service.update_suggestion(
+        session,
+        actor=user,
+        suggestion_id=suggestion_id,
+        raw=merged,
+        areas=settings().suggestions.areas,
+    )
+    session.commit()
+    return to_json(public(updated))
+
+
+@bp.get("/suggestions/similar")
+@requires(Permission.VIEW_SUGGESTIONS)
+@operation(
+    "Suggestions similar to a draft, best first",
+    response=SimilarSuggestion,
+    many=True,
+    query={
+        "title": "The draft's title",
+        "problem": "The draft's problem text",
+        "exclude_id": "A suggestion to leave out (the one being edited)",
+        "limit": f"At most this many (1-{_SIMILAR_LIMIT}, default 5)",
+    },
+    tag=TAG,
+)
+def suggestion_similar() -> Response:
+    found = search.similar(
+        get_session(),
+        actor=actor(),
+        title=request.args.get("title", ""),
+        problem=request.args.get("problem", ""),
+        limit=max(1, min(_SIMILAR_LIMIT, request.args.get("limit", 5, type=int))),
+        exclude_id=request.args.get("exclude_id", None, type=int),
+    )
+    return json_list(
+        [
+            SimilarSuggestion.model_validate(
+                item.suggestion.model_dump(include=_SIMILAR_FIELDS)
+                | {"similarity": item.similarity}
+            )
+            for item in found
+        ]
+    )
+
+
+@bp.get("/suggestions/mine")
+@requires(Permission.VIEW_SUGGESTIONS)
+@operation(
+    "The suggestions I submitted, newest first", response=SuggestionPublic, many=True, tag=TAG
+)
+def suggestion_mine() -> Response:
+    return json_list([public(item) for item in service.list_mine(get_session(), actor=actor())])

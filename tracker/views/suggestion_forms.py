@@ -1,0 +1,225 @@
+"""Forms of the suggestion pages. The services hold the rules; these forms only carry input.
+
+Fields are deliberately free text where the service validates (numbers, area), so a wrong value
+comes back exactly as typed with the service's sentence beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+
+from tracker.errors import DomainError
+from tracker.models import Status, Suggestion, Vote
+from tracker.services import decisions, engagement, scoring
+from tracker.views.forms import apply_errors
+
+SUGGESTION_FIELDS = (
+    "title",
+    "problem",
+    "proposed_change",
+    "area",
+    "queue",
+    "weekly_volume",
+    "handle_time_minutes",
+    "minutes_saved_per_ticket",
+    "automation_share",
+    "evidence_links",
+    "confidential",
+)
+_WHOLE = {"inputmode": "numeric", "autocomplete": "off"}
+_DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+# Flask-WTF ships no type information, hence the ignores on each form class.
+class SuggestionForm(FlaskForm):
+    title = StringField(
+        "Title",
+        description="One line, at most 200 characters.",
+        render_kw={"maxlength": 200, "autocomplete": "off"},
+    )
+    problem = TextAreaField(
+        "Problem today", description="What goes wrong or takes too long now, and for whom."
+    )
+    proposed_change = TextAreaField("Proposed change", description="What should work differently.")
+    area = SelectField("Area", validate_choice=False)
+    queue = StringField("Queue or workflow", description="For example: Spam appeals (EN).")
+    weekly_volume = StringField(
+        "Weekly ticket volume",
+        description="Tickets a week that hit this problem.",
+        render_kw=_WHOLE,
+    )
+    handle_time_minutes = StringField("Current average handle time (minutes)", render_kw=_DECIMAL)
+    minutes_saved_per_ticket = StringField(
+        "Expected minutes saved per ticket",
+        description="Leave empty if you give the share of tickets automated instead.",
+        render_kw=_DECIMAL,
+    )
+    automation_share = StringField(
+        "Or: share of tickets automated (%)",
+        description="Tickets that would need no agent at all, 0 to 100.",
+        render_kw=_DECIMAL,
+    )
+    evidence_links = TextAreaField(
+        "Evidence links",
+        description="Ticket ids (OPS-123) or dashboard links (https://...), one per line.",
+    )
+    confidential = BooleanField(
+        "Confidential", description="Only you and the product managers will see it."
+    )
+
+    def raw(self) -> dict[str, Any]:
+        """The typed values for the service, with absent text fields as ""."""
+        values: dict[str, Any] = {}
+        for name in SUGGESTION_FIELDS:
+            data = self[name].data
+            values[name] = bool(data) if name == "confidential" else (data or "")
+        return values
+
+
+def area_choices(areas: Sequence[str], current: str = "") -> list[SelectChoice]:
+    """The configured areas; an area since removed from the config stays selectable on edit."""
+    names = list(areas) if not current or current in areas else [*areas, current]
+    return [SelectChoice("", "Choose an area"), *(SelectChoice(name, name) for name in names)]
+
+
+def _plain(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
+    """A stored suggestion as the edit form shows it."""
+    data: dict[str, Any] = {name: getattr(suggestion, name) for name in SUGGESTION_FIELDS}
+    for name in ("weekly_volume", "handle_time_minutes", "minutes_saved_per_ticket"):
+        data[name] = _plain(data[name])
+    data["automation_share"] = _plain(suggestion.automation_share)
+    data["evidence_links"] = "\n".join(suggestion.evidence_links)
+    return data
+
+
+class VoteForm(FlaskForm):
+    frequency = SelectField(
+        "How often do you hit this?",
+        choices=[
+            SelectChoice("", "Choose (optional)"),
+            *(SelectChoice(key, label) for key, label in engagement.FREQUENCIES.items()),
+        ],
+        validate_choice=False,
+    )
+    note = StringField(
+        "Note (optional)",
+        description="For example: about 20 tickets a day in the EN queue.",
+        render_kw={"maxlength": 500},
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Add a comment", description="Markdown works: **bold**, *italic*, lists and links."
+    )
+
+
+class StatusForm(FlaskForm):
+    to = SelectField("New status", validate_choice=False)
+    reason = TextAreaField("Reason", description="Shown to the submitter. Required when declining.")
+
+
+def status_choices(current: Status) -> list[SelectChoice]:
+    """The moves a PM can make from `current`, in workflow order."""
+    allowed = decisions.TRANSITIONS[current]
+    return [SelectChoice(status.value, status.label) for status in Status if status in allowed]
+
+
+class MergeForm(FlaskForm):
+    target_id = StringField(
+        "Duplicate of suggestion #",
+        description="Votes, comments and followers then count there; the merge can be undone.",
+        render_kw=_WHOLE,
+    )
+
+
+class SharingForm(FlaskForm):
+    confidential = BooleanField("Confidential: PMs and the submitter only")
+    shared_with_vendors = BooleanField("Shared with vendor staff of every organisation")
+
+
+FRAMEWORK_LABELS = {
+    scoring.Framework.VALUE_EFFORT: "value / effort",
+    scoring.Framework.RICE: "RICE",
+    scoring.Framework.ICE: "ICE",
+    scoring.Framework.WSJF: "WSJF",
+}
+
+
+class ScoreForm(FlaskForm):
+    """Base of the per-framework score forms built by `score_form_class`."""
+
+    framework: scoring.Framework
+
+    def inputs(self) -> dict[str, str]:
+        return {spec.name: self[spec.name].data or "" for spec in scoring.INPUTS[self.framework]}
+
+
+@cache
+def score_form_class(framework: scoring.Framework) -> type[ScoreForm]:
+    """A form with one field per input of the framework, labelled and explained as scoring says."""
+    fields: dict[str, Any] = {"framework": framework}
+    for spec in scoring.INPUTS[framework]:
+        if spec.choices is not None:
+            fields[spec.name] = SelectField(
+                spec.label,
+                description=spec.help,
+                choices=[
+                    SelectChoice("", "Choose"),
+                    *(SelectChoice(scoring.format_input(v), label) for v, label in spec.choices),
+                ],
+                validate_choice=False,
+            )
+        else:
+            fields[spec.name] = StringField(spec.label, description=spec.help, render_kw=_DECIMAL)
+    return type(f"{framework.name.title()}ScoreForm", (ScoreForm,), fields)
+
+
+def score_data(suggestion: Suggestion, framework: scoring.Framework) -> dict[str, str]:
+    """The stored inputs, when the idea was scored in the framework the form is for."""
+    if suggestion.score_framework != framework.value:
+        return {}
+    return {name: scoring.format_input(value) for name, value in suggestion.score_inputs.items()}
+
+
+def detail_forms(
+    suggestion: Suggestion, my_vote: Vote | None, framework: scoring.Framework
+) -> dict[str, FlaskForm]:
+    """The detail page's forms, blank or showing what is stored; a failed one replaces its own."""
+    return {
+        "vote_form": VoteForm(
+            formdata=None,
+            data={"frequency": my_vote.frequency, "note": my_vote.note} if my_vote else None,
+        ),
+        "comment_form": CommentForm(formdata=None),
+        "status_form": StatusForm(formdata=None),
+        "score_form": score_form_class(framework)(
+            formdata=None, data=score_data(suggestion, framework)
+        ),
+        "merge_form": MergeForm(formdata=None),
+        "sharing_form": SharingForm(
+            formdata=None,
+            data={
+                "confidential": suggestion.confidential,
+                "shared_with_vendors": suggestion.shared_with_vendors,
+            },
+        ),
+    }
+
+
+def show_errors(form: FlaskForm, error: DomainError) -> None:
+    """Field messages beside their fields; the rest (and a bare message) above the form."""
+    apply_errors(form, error)
+    leftovers = [message for name, message in error.fields.items() if name not in form]
+    form.form_errors.extend(leftovers or ([] if error.fields else [error.message]))
