@@ -227,8 +227,9 @@ def demo_load() -> None:
         click.echo("Demo data is already loaded.")
         return
     click.echo(
-        f"Loaded {summary.suggestions} ideas, {summary.votes} votes and {summary.comments} "
-        f"comments from {summary.users} people. Sign in as priya.pm@example.com (PM), "
+        f"Loaded {summary.suggestions} ideas, {summary.votes} votes, {summary.comments} "
+        f"comments, two initiatives and story drafts from {summary.users} people. "
+        "Sign in as priya.pm@example.com (PM), "
         f"agent1@example.com (agent), ana@northwind.example (vendor) or dana.lead@example.com "
         f"(stakeholder) with the password '{demo.DEMO_PASSWORD}'."
     )

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tracker import db
-from tracker.models import Comment, Status, Suggestion, Vote
+from tracker.models import Comment, Initiative, Status, StoryDraft, Suggestion, Vote
 
 
 def test_demo_load_creates_a_realistic_data_set_once(app, runner):
@@ -27,6 +27,8 @@ def test_demo_load_creates_a_realistic_data_set_once(app, runner):
         assert vendor_ideas > 5
         assert session.exec(select(func.count()).select_from(Vote)).one() > 50
         assert session.exec(select(func.count()).select_from(Comment)).one() > 20
+        assert session.exec(select(func.count()).select_from(Initiative)).one() == 2
+        assert session.exec(select(func.count()).select_from(StoryDraft)).one() >= 3
     again = runner.invoke(args=["demo", "load"])
     assert "already loaded" in again.output
 

@@ -1,5 +1,6 @@
 """A realistic demo data set (`tracker demo load`, `make run DEMO=1`): people from agents and two
-vendors, about 60 ideas with evidence, votes, comments, decisions and a merged duplicate."""
+vendors, about 60 ideas with evidence, votes, comments, decisions, a merged duplicate, two
+initiatives and story drafts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from sqlmodel import Session, select
 from tracker.config import Settings
 from tracker.demo.ideas import IDEAS
 from tracker.models import Organisation, Role, Status, Suggestion, User, utcnow
-from tracker.services import accounts, decisions, engagement, suggestions, visibility
+from tracker.services import (
+    accounts,
+    decisions,
+    engagement,
+    initiatives,
+    stories,
+    stories_lint,
+    suggestions,
+    visibility,
+)
 from tracker.services.scoring import Framework
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (published demo accounts)
@@ -89,8 +99,10 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
     orgs = [accounts.create_organisation(session, name=name, is_vendor=True) for name in VENDORS]
     pm = _person(session, "priya.pm@example.com", "Priya Raman", Role.PM, None)
     _person(session, "marco.pm@example.com", "Marco Silva", Role.PM, None)
-    _person(session, "dana.lead@example.com", "Dana Okafor", Role.STAKEHOLDER, None)
-    _person(session, "lee.director@example.com", "Lee Chen", Role.STAKEHOLDER, None)
+    stakeholders = [
+        _person(session, "dana.lead@example.com", "Dana Okafor", Role.STAKEHOLDER, None),
+        _person(session, "lee.director@example.com", "Lee Chen", Role.STAKEHOLDER, None),
+    ]
     agents = [
         _person(session, f"agent{n}@example.com", name, Role.SUBMITTER, None)
         for n, name in enumerate(("Sam Patel", "Alex Kim", "Jordan Reyes", "Maya Cohen"), 1)
@@ -151,6 +163,7 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
             )
             comments += 1
     _decide(session, pm, created, settings, rng)
+    _plan(session, pm, created, settings, stakeholders)
     session.flush()
     return DemoSummary(len(submitters) + 4, len(created), votes, comments, created=True)
 
@@ -209,3 +222,69 @@ def _decide(
             target_id=original.id,
             reason="Same idea from another region.",
         )
+
+
+INITIATIVES = (
+    (
+        "Faster scam response",
+        "Halve the time from scam report to action by Q2.",
+        ("Scams and fraud", "Account integrity"),
+        "on_track",
+        "",
+    ),
+    (
+        "Vendor quality programme",
+        "Bring vendor decision quality level with in-house agents.",
+        (
+            "Vendor tooling and training",
+            "Content spam",
+            "Platform manipulation",
+            "Other",
+            "API and developer review",
+        ),
+        "at_risk",
+        "Calibration tooling slipped by two weeks.",
+    ),
+)
+
+
+def _plan(
+    session: Session,
+    pm: User,
+    ideas: list[Suggestion],
+    settings: Settings,
+    stakeholders: list[User],
+) -> None:
+    """Two initiatives holding the accepted ideas of their areas, and story drafts for some."""
+    accepted = [idea for idea in ideas if idea.status is Status.ACCEPTED]
+    for name, goal, areas, health, note in INITIATIVES:
+        initiative = initiatives.create_initiative(
+            session,
+            actor=pm,
+            data=initiatives.InitiativeInput(
+                name=name,
+                goal=goal,
+                owner_id=pm.id,
+                target_date=(utcnow() + timedelta(days=120)).date(),
+                stakeholder_ids=[person.id for person in stakeholders if person.id is not None],
+            ),
+        )
+        assert initiative.id is not None
+        if health != "on_track":
+            initiatives.set_health(
+                session, actor=pm, initiative_id=initiative.id, health=health, note=note
+            )
+        members = [idea for idea in accepted if idea.area in areas]
+        for idea in members:
+            assert idea.id is not None
+            initiatives.add_suggestion(
+                session, actor=pm, initiative_id=initiative.id, suggestion_id=idea.id
+            )
+        for idea in members[:3]:
+            assert idea.id is not None
+            draft = stories.generate_draft(
+                session, actor=pm, suggestion_id=idea.id, settings=settings.stories
+            )
+            assert draft.id is not None
+            if not stories_lint.lint(draft, points_scale=settings.stories.points_scale):
+                stories.mark_ready(session, actor=pm, draft_id=draft.id, settings=settings.stories)
