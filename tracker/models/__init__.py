@@ -3,6 +3,7 @@
 from tracker.models.accounts import ApiToken, Organisation, Role, User
 from tracker.models.base import UTCDateTime, metadata, utcnow
 from tracker.models.initiatives import Health, Initiative, InitiativeStakeholder
+from tracker.models.jira import JiraLink, JobState, PushJob, PushState
 from tracker.models.stories import DraftState, StoryDraft
 from tracker.models.suggestions import Comment, Status, StatusChange, Suggestion, Vote, Watch
 
@@ -13,7 +14,11 @@ __all__ = [
     "Health",
     "Initiative",
     "InitiativeStakeholder",
+    "JiraLink",
+    "JobState",
     "Organisation",
+    "PushJob",
+    "PushState",
     "Role",
     "Status",
     "StatusChange",

@@ -197,3 +197,10 @@ def unmerge(session: Session, *, actor: User, duplicate_id: int, reason: str = "
     engagement.recount(session, duplicate)
     session.flush()
     return duplicate
+
+
+def mark_in_delivery(session: Session, *, suggestion: Suggestion, reason: str) -> None:
+    """A system move when the first story reaches Jira; nothing happens past accepted."""
+    if suggestion.status is Status.ACCEPTED:
+        _record(session, suggestion, None, Status.IN_DELIVERY, reason)
+        session.flush()

@@ -18,7 +18,16 @@ from sqlmodel.sql.expression import SelectOfScalar
 from sync.description import Criterion, StoryDescription
 from tracker.config import StorySettings
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from tracker.models import DraftState, Status, StoryDraft, Suggestion, User, utcnow
+from tracker.models import (
+    DraftState,
+    JiraLink,
+    PushState,
+    Status,
+    StoryDraft,
+    Suggestion,
+    User,
+    utcnow,
+)
 from tracker.pagination import Page, paginate
 from tracker.permissions import Permission, allowed
 from tracker.services import scoring, visibility
@@ -289,9 +298,14 @@ def mark_ready(
 
 
 def delete_draft(session: Session, *, actor: User, draft_id: int) -> StoryDraft:
-    """Delete a draft. Drafts record no Jira link yet, so none counts as pushed (see push issue)."""
+    """Delete a draft that never went to Jira; Conflict once a push has started or finished."""
     _require_manager(actor)
     draft = get_draft(session, actor=actor, draft_id=draft_id)
+    link = session.exec(select(JiraLink).where(JiraLink.story_id == draft_id)).first()
+    if link is not None:
+        if link.state in (PushState.PUSHED, PushState.SENDING):
+            raise Conflict("This story is in Jira (or on its way); unlink it before deleting.")
+        session.delete(link)
     session.delete(draft)
     session.flush()
     return draft

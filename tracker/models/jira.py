@@ -1,0 +1,60 @@
+"""What was pushed to Jira: one link per story (or initiative epic), and the push jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import UTCDateTime, utcnow
+
+
+class PushState(StrEnum):
+    QUEUED = "queued"
+    # The create request may have reached Jira: before sending again, search for the label.
+    SENDING = "sending"
+    PUSHED = "pushed"
+    FAILED = "failed"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class PushJob(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id")
+    state: str = Field(default=JobState.QUEUED.value, max_length=20, index=True)
+    total: int = 0
+    # A worker holds the job while lease_until is in the future; another may take it after.
+    lease_owner: str = Field(default="", max_length=80)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class JiraLink(SQLModel, table=True):
+    """A story draft's or an initiative's Jira issue, and the state of pushing it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int | None = Field(default=None, foreign_key="storydraft.id", unique=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", unique=True)
+    # Written on the issue at create time; finds it again after a lost response.
+    label: str = Field(max_length=80, unique=True)
+    state: str = Field(default=PushState.QUEUED.value, max_length=20, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    job_id: int | None = Field(default=None, foreign_key="pushjob.id", index=True)
+    jira_id: str | None = Field(default=None, max_length=40, index=True)
+    jira_key: str | None = Field(default=None, max_length=40, index=True)
+    browse_url: str = Field(default="", max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pushed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,302 @@
+"""The push queue: which stories go to Jira, in which job, and what happened to each.
+
+The rules for exactly-once live here and in sync/push.py together: a link is marked SENDING
+(and committed) before its create request leaves; a link found SENDING later has an unknown
+outcome and is searched for by its unique label before anything is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.models import (
+    DraftState,
+    Initiative,
+    JiraLink,
+    JobState,
+    PushJob,
+    PushState,
+    Role,
+    StoryDraft,
+    Suggestion,
+    User,
+    utcnow,
+)
+from tracker.services import decisions
+
+
+def story_label(site_id: str, story_id: int) -> str:
+    return f"trk-{site_id}-s{story_id}"
+
+
+def epic_label(site_id: str, initiative_id: int) -> str:
+    return f"trk-{site_id}-e{initiative_id}"
+
+
+def _require_pm(actor: User) -> None:
+    if actor.role not in (Role.PM, Role.ADMIN):
+        raise PermissionDenied("Only PMs push stories to Jira.")
+
+
+def _link_for_story(session: Session, site_id: str, draft: StoryDraft) -> JiraLink:
+    assert draft.id is not None
+    link = session.exec(select(JiraLink).where(JiraLink.story_id == draft.id)).first()
+    return link or JiraLink(story_id=draft.id, label=story_label(site_id, draft.id))
+
+
+def _link_for_epic(session: Session, site_id: str, initiative: Initiative) -> JiraLink:
+    assert initiative.id is not None
+    link = session.exec(select(JiraLink).where(JiraLink.initiative_id == initiative.id)).first()
+    return link or JiraLink(initiative_id=initiative.id, label=epic_label(site_id, initiative.id))
+
+
+def _enqueue(session: Session, job: PushJob, link: JiraLink) -> bool:
+    """Put the link in the job unless it is in Jira already; SENDING stays SENDING (unknown)."""
+    if link.state == PushState.PUSHED:
+        return False
+    if link.state == PushState.FAILED:
+        link.state = PushState.QUEUED.value
+        link.attempts = 0
+    link.job_id = job.id
+    link.last_error = "" if link.state == PushState.QUEUED else link.last_error
+    link.updated_at = utcnow()
+    session.add(link)
+    return True
+
+
+def request_push(
+    session: Session, *, actor: User, story_ids: Sequence[int], site_id: str
+) -> PushJob:
+    """A job pushing these ready drafts. ValidationFailed names drafts that are not ready."""
+    _require_pm(actor)
+    if not story_ids:
+        raise ValidationFailed("Choose stories to push.", fields={"story_ids": "Select stories."})
+    drafts = session.exec(select(StoryDraft).where(col(StoryDraft.id).in_(story_ids))).all()
+    missing = set(story_ids) - {draft.id for draft in drafts}
+    if missing:
+        raise NotFound(f"Story draft {min(missing)} does not exist.")
+    not_ready = [draft for draft in drafts if draft.state != DraftState.READY]
+    if not_ready:
+        names = ", ".join(f"#{draft.id}" for draft in not_ready)
+        raise ValidationFailed(
+            f"Only ready drafts can be pushed; not ready: {names}.",
+            fields={"story_ids": f"Mark {names} ready first (fix its lint problems)."},
+        )
+    return _create_job(session, actor, None, [_link_for_story(session, site_id, d) for d in drafts])
+
+
+def request_initiative_push(
+    session: Session, *, actor: User, initiative_id: int, site_id: str
+) -> PushJob:
+    """A job pushing the initiative as an epic, then its ready drafts under it."""
+    _require_pm(actor)
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(f"Initiative {initiative_id} does not exist.")
+    drafts = session.exec(
+        select(StoryDraft).where(
+            StoryDraft.initiative_id == initiative_id, StoryDraft.state == DraftState.READY
+        )
+    ).all()
+    links = [_link_for_epic(session, site_id, initiative)]
+    links += [_link_for_story(session, site_id, draft) for draft in drafts]
+    return _create_job(session, actor, initiative_id, links)
+
+
+def _create_job(
+    session: Session, actor: User, initiative_id: int | None, links: list[JiraLink]
+) -> PushJob:
+    job = PushJob(requested_by_id=actor.id, initiative_id=initiative_id)
+    session.add(job)
+    session.flush()
+    queued = [link for link in links if _enqueue(session, job, link)]
+    if not queued:
+        raise Conflict("Everything selected is in Jira already.")
+    job.total = len(queued)
+    session.flush()
+    return job
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    job: PushJob
+    links: Sequence[JiraLink]
+
+    @property
+    def done(self) -> int:
+        return sum(link.state in (PushState.PUSHED, PushState.FAILED) for link in self.links)
+
+    @property
+    def pushed(self) -> int:
+        return sum(link.state == PushState.PUSHED for link in self.links)
+
+    @property
+    def failed(self) -> int:
+        return sum(link.state == PushState.FAILED for link in self.links)
+
+
+def job_progress(session: Session, *, job_id: int) -> JobProgress:
+    job = session.get(PushJob, job_id)
+    if job is None:
+        raise NotFound(f"Push job {job_id} does not exist.")
+    links = session.exec(
+        select(JiraLink).where(JiraLink.job_id == job_id).order_by(col(JiraLink.id))
+    ).all()
+    return JobProgress(job, links)
+
+
+def claim_job(
+    session: Session, *, owner: str, lease: timedelta, now: datetime | None = None
+) -> PushJob | None:
+    """Take the oldest unfinished job whose lease is free; the conditional UPDATE makes two
+    workers racing for one job end with exactly one owner. Commits the claim."""
+    now = now or utcnow()
+    free = or_(col(PushJob.lease_until).is_(None), col(PushJob.lease_until) < now)
+    candidates = session.exec(
+        select(PushJob.id)
+        .where(col(PushJob.state) != JobState.DONE.value, free)
+        .order_by(col(PushJob.id))
+        .limit(5)
+    ).all()
+    for job_id in candidates:
+        claimed = session.execute(
+            update(PushJob)
+            .where(col(PushJob.id) == job_id, free)
+            .values(lease_owner=owner, lease_until=now + lease, state=JobState.RUNNING.value)
+        )
+        session.commit()
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            job = session.get(PushJob, job_id)
+            if job is not None:
+                session.refresh(job)
+                if job.started_at is None:
+                    job.started_at = now
+                    session.add(job)
+                    session.commit()
+            return job
+    return None
+
+
+def renew_lease(session: Session, *, job: PushJob, owner: str, lease: timedelta) -> None:
+    """Extend the lease; Conflict if another worker took the job meanwhile."""
+    session.refresh(job)
+    if job.lease_owner != owner:
+        raise Conflict(f"Push job {job.id} was taken over by {job.lease_owner}.")
+    job.lease_until = utcnow() + lease
+    session.add(job)
+    session.flush()
+
+
+def finish_job(session: Session, *, job: PushJob, error: str = "") -> None:
+    job.state = JobState.DONE.value
+    job.finished_at = utcnow()
+    job.lease_until = None
+    job.last_error = error
+    session.add(job)
+    session.flush()
+
+
+def pending_links(session: Session, *, job_id: int) -> Sequence[JiraLink]:
+    """Links of the job still to do: epics first, then stories, in id order."""
+    return session.exec(
+        select(JiraLink)
+        .where(
+            JiraLink.job_id == job_id,
+            col(JiraLink.state).in_([PushState.QUEUED.value, PushState.SENDING.value]),
+        )
+        .order_by(col(JiraLink.initiative_id).is_(None), col(JiraLink.id))
+    ).all()
+
+
+def mark_sending(session: Session, *, links: Sequence[JiraLink]) -> None:
+    """Record that create requests are about to leave; commit this before sending."""
+    now = utcnow()
+    for link in links:
+        link.state = PushState.SENDING.value
+        link.attempts += 1
+        link.sent_at = now
+        link.updated_at = now
+        session.add(link)
+    session.flush()
+
+
+def mark_pushed(
+    session: Session, *, link: JiraLink, jira_id: str, jira_key: str, browse_url: str
+) -> None:
+    """The issue exists in Jira; its suggestion moves to in delivery."""
+    now = utcnow()
+    link.state = PushState.PUSHED.value
+    link.jira_id, link.jira_key, link.browse_url = jira_id, jira_key, browse_url
+    link.last_error = ""
+    link.pushed_at = link.updated_at = now
+    session.add(link)
+    if link.story_id is not None:
+        draft = session.get(StoryDraft, link.story_id)
+        suggestion = session.get(Suggestion, draft.suggestion_id) if draft else None
+        if suggestion is not None:
+            decisions.mark_in_delivery(
+                session, suggestion=suggestion, reason=f"Story {jira_key} created in Jira"
+            )
+    session.flush()
+
+
+def mark_failed(session: Session, *, link: JiraLink, reason: str) -> None:
+    """Jira refused the issue (nothing was created); the reason is Jira's own words."""
+    link.state = PushState.FAILED.value
+    link.last_error = reason
+    link.updated_at = utcnow()
+    session.add(link)
+    session.flush()
+
+
+def requeue(session: Session, *, link: JiraLink, reason: str) -> None:
+    """Try again later; a SENDING link keeps its state so the label check runs first."""
+    link.last_error = reason
+    link.updated_at = utcnow()
+    session.add(link)
+    session.flush()
+
+
+def link_for_story(session: Session, *, story_id: int) -> JiraLink | None:
+    return session.exec(select(JiraLink).where(JiraLink.story_id == story_id)).first()
+
+
+def unlink(session: Session, *, actor: User, story_id: int) -> None:
+    """Forget the story's Jira issue (the issue itself stays in Jira)."""
+    _require_pm(actor)
+    link = link_for_story(session, story_id=story_id)
+    if link is None or link.state != PushState.PUSHED:
+        raise Conflict("This story is not linked to a Jira issue.")
+    session.delete(link)
+    session.flush()
+
+
+def relink(
+    session: Session,
+    *,
+    actor: User,
+    story_id: int,
+    site_id: str,
+    jira_id: str,
+    jira_key: str,
+    browse_url: str,
+) -> JiraLink:
+    """Link the story to an existing Jira issue (found by sync/ beforehand)."""
+    _require_pm(actor)
+    draft = session.get(StoryDraft, story_id)
+    if draft is None:
+        raise NotFound(f"Story draft {story_id} does not exist.")
+    taken = session.exec(select(JiraLink).where(JiraLink.jira_id == jira_id)).first()
+    if taken is not None and taken.story_id != story_id:
+        raise Conflict(f"{jira_key} is already linked to another story.")
+    link = _link_for_story(session, site_id, draft)
+    if link.state == PushState.SENDING:
+        raise Conflict("A push of this story is in progress; wait for it to finish.")
+    mark_pushed(session, link=link, jira_id=jira_id, jira_key=jira_key, browse_url=browse_url)
+    return link
