@@ -27,7 +27,7 @@ def _request(client, method, url, api_token=None):
     if method == "GET":
         response = client.get(url, headers=headers)
     elif url.startswith("/api/"):
-        response = client.post(url, json={}, headers=headers)
+        response = client.open(url, method=method, json={}, headers=headers)
     else:
         response = client.submit(url, {})
     response.get_data()

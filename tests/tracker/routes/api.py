@@ -1,8 +1,6 @@
 """The suggestion, engagement and decision API (tracker/api/): who may call what.
 
-The shared walker in test_permissions.py sends only GET and POST, so the PATCH and DELETE rows
-name a URL whose POST reaches a route under the same rule; tests/tracker/api/test_api_roles.py
-walks those two with their real methods.
+tests/tracker/api/test_api_roles.py walks the PATCH and DELETE rows again with real data.
 """
 
 from tests.tracker.routes import ALL, CONTRIBUTORS, PRODUCT, Row
@@ -10,12 +8,10 @@ from tests.tracker.routes import ALL, CONTRIBUTORS, PRODUCT, Row
 ROWS: dict[str, Row] = {
     "api.suggestion_create": ("POST", "/api/v1/suggestions", CONTRIBUTORS),
     "api.suggestion_detail": ("GET", "/api/v1/suggestions/999", ALL),
-    # Really PATCH /api/v1/suggestions/999 (SUBMIT_SUGGESTIONS, like the create route).
-    "api.suggestion_update": ("PATCH", "/api/v1/suggestions", CONTRIBUTORS),
+    "api.suggestion_update": ("PATCH", "/api/v1/suggestions/999", CONTRIBUTORS),
     "api.suggestion_similar": ("GET", "/api/v1/suggestions/similar?title=refund", ALL),
     "api.suggestion_mine": ("GET", "/api/v1/suggestions/mine", ALL),
     "api.vote_create": ("POST", "/api/v1/suggestions/999/votes", CONTRIBUTORS),
-    # Really DELETE; a POST to the same URL votes, under the same ENGAGE rule.
     "api.vote_delete": ("DELETE", "/api/v1/suggestions/999/votes", CONTRIBUTORS),
     "api.comment_list": ("GET", "/api/v1/suggestions/999/comments", ALL),
     "api.comment_create": ("POST", "/api/v1/suggestions/999/comments", CONTRIBUTORS),
@@ -28,7 +24,7 @@ ROWS: dict[str, Row] = {
     "api.sharing_update": ("POST", "/api/v1/suggestions/999/sharing", PRODUCT),
 }
 
-# The real method and URL of the rows above that the shared walker cannot send.
+# The rows above sent with methods other than GET and POST.
 REAL_METHODS: dict[str, tuple[str, str]] = {
     "api.suggestion_update": ("PATCH", "/api/v1/suggestions/999"),
     "api.vote_delete": ("DELETE", "/api/v1/suggestions/999/votes"),
