@@ -9,6 +9,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A private, migrated PostgreSQL database for this test session, dropped afterwards."""
+def postgres_server() -> str:
+    """The server to make test databases on; skips (fails in CI) when none is configured."""
     server = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     if not server:
         if IN_CI:
@@ -89,20 +89,33 @@ def postgres_url() -> Iterator[str]:
                 "CI=true but TRACKER_TEST_POSTGRES_URL is not set: the PostgreSQL run is required"
             )
         pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (make test sets it)")
-    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    return server
+
+
+@contextmanager
+def private_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database with a unique name, dropped afterwards."""
+    server = postgres_server()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    engine = db.make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private, migrated PostgreSQL database for this test session, dropped afterwards."""
+    with private_postgres_database("tracker_test") as url:
+        engine = db.make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate_postgres(url: str) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
+from tests.conftest import private_postgres_database
 from tracker import db, migrate
 from tracker.models import metadata
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,23 +21,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    server = os.environ.get("TRACKER_TEST_POSTGRES_URL")
-    if not server:
-        if IN_CI:
-            pytest.fail(
-                "CI=true but TRACKER_TEST_POSTGRES_URL is not set: the PostgreSQL run is required"
-            )
-        pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (make test sets it)")
-    name = f"tracker_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_postgres_database("tracker_empty") as url:
+        yield url
 
 
 @pytest.fixture
