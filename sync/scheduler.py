@@ -16,6 +16,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from sync.worker import push_enabled, scheduled_push
+
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +31,9 @@ class JobDefinition:
     misfire_grace_seconds: int = 300
 
 
-JOBS: list[JobDefinition] = []
+JOBS: list[JobDefinition] = [
+    JobDefinition("jira_push", scheduled_push, "interval", {"seconds": 30}, push_enabled),
+]
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:

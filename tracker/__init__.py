@@ -77,7 +77,7 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
-    from tracker.views import account, admin, backlog, home, initiatives, stories, suggestions
+    from tracker.views import account, admin, backlog, home, initiatives, jira, stories, suggestions
     from tracker.views import auth as auth_views
 
     for blueprint in (
@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         backlog.bp,
         initiatives.bp,
         stories.bp,
+        jira.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

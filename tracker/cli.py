@@ -33,8 +33,11 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
+    from tracker.cli_jira import jira_group  # it builds on this module, so import it late
+
     for command in (db_group, users_group, orgs_group, demo_group, check_config, serve, scheduler):
         app.cli.add_command(command)
+    app.cli.add_command(jira_group)
 
 
 # --- database -----------------------------------------------------------------------------------

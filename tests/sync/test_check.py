@@ -4,11 +4,8 @@ site, and each broken set-up is reported in its one plain sentence."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from sync.check import CheckResult, check_connection
 from sync.client import JiraClient
@@ -59,27 +56,6 @@ class ReshapedScreens(FieldConfig):
 def reshape(fake: FakeJira, **changes: Any) -> None:
     config = ReshapedScreens(**vars(fake.config), **changes)
     fake.config = fake.state.config = config
-
-
-@pytest.fixture(params=["cloud", "datacenter"])
-def flavour(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def start_fake(flavour: str) -> Iterator[Any]:
-    started: list[FakeJira] = []
-
-    def start(**options: Any) -> FakeJira:
-        fake = FakeJira(flavour, **options).start()
-        started.append(fake)
-        return fake
-
-    yield start
-    for fake in started:
-        fake.stop()
-        fake.assert_no_violations()
-        assert fake.response_violations == []
 
 
 def settings_for(fake: FakeJira, **overrides: Any) -> JiraSettings:

@@ -520,13 +520,6 @@ def test_tokens_never_reach_messages_or_logs(
 
 
 # ---- against the fake Jira ----------------------------------------------------------------------
-@pytest.fixture(params=["cloud", "datacenter"])
-def fake(request: pytest.FixtureRequest) -> Iterator[FakeJira]:
-    with FakeJira(request.param) as jira_fake:
-        yield jira_fake
-        jira_fake.assert_no_violations()
-
-
 def fake_client(fake: FakeJira, waits: list[float]) -> JiraClient:
     settings = make_settings(
         base_url=fake.url,

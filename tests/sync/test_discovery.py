@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,28 +23,6 @@ POINTS = {
     "cloud": ("customfield_10016", "Story point estimate"),
     "datacenter": ("customfield_10002", "Story Points"),
 }
-
-
-@pytest.fixture(params=["cloud", "datacenter"])
-def flavour(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def start_fake(flavour: str) -> Iterator[Any]:
-    """Start a fake of the test's flavour with the given options; checked at teardown."""
-    started: list[FakeJira] = []
-
-    def start(**options: Any) -> FakeJira:
-        fake = FakeJira(flavour, **options).start()
-        started.append(fake)
-        return fake
-
-    yield start
-    for fake in started:
-        fake.stop()
-        fake.assert_no_violations()
-        assert fake.response_violations == []
 
 
 def settings_for(fake: FakeJira, **overrides: Any) -> JiraSettings:

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from sync.description import to_wiki
+from sync.payload import description_for
 from tracker.config import StorySettings
 from tracker.errors import ValidationFailed
 from tracker.models import Status, StoryDraft, Suggestion
-from tracker.services.stories import description_for, split_names
+from tracker.services.stories import split_names
 from tracker.services.story_templates import context_text, split_criterion, story_text
 
 

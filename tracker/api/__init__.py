@@ -35,6 +35,9 @@ def me() -> Response:
 
 
 # Route modules register on `bp`; imported last because they import `bp` and `to_json` from here.
+from tracker.api import backlog as _backlog  # noqa: E402,F401
 from tracker.api import decisions as _decisions  # noqa: E402,F401
 from tracker.api import engagement as _engagement  # noqa: E402,F401
+from tracker.api import imports as _imports  # noqa: E402,F401
+from tracker.api import planning as _planning  # noqa: E402,F401
 from tracker.api import suggestions as _suggestions  # noqa: E402,F401

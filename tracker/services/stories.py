@@ -15,7 +15,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from sync.description import Criterion, StoryDescription
 from tracker.config import StorySettings
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import (
@@ -313,28 +312,3 @@ def delete_draft(session: Session, *, actor: User, draft_id: int) -> StoryDraft:
 
 def suggestion_url(base_url: str, suggestion_id: int) -> str:
     return f"{base_url.rstrip('/')}/suggestions/{suggestion_id}"
-
-
-def description_for(draft: StoryDraft, suggestion: Suggestion, base_url: str) -> StoryDescription:
-    """The Jira description of a draft, linking back to its suggestion (pure).
-
-    The evidence figures and links live in the draft's editable context, so they are not repeated
-    in the renderer's evidence and links sections.
-    """
-    assert suggestion.id is not None
-    return StoryDescription(
-        role=draft.role,
-        want=draft.want,
-        benefit=draft.benefit,
-        context=draft.context,
-        acceptance_criteria=tuple(
-            Criterion(
-                given=str(row.get("given") or ""),
-                when=str(row.get("when") or ""),
-                then=str(row.get("then") or ""),
-            )
-            for row in draft.acceptance_criteria
-        ),
-        source_url=suggestion_url(base_url, suggestion.id),
-        source_title=f"Suggestion #{suggestion.id}: {suggestion.title}",
-    )

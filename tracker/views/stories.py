@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sync.description import adf_to_html, to_adf, to_wiki
+from sync.payload import description_for
 from tracker.config import Settings
 from tracker.db import get_session
 from tracker.errors import DomainError
@@ -245,7 +246,7 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
 @requires(Permission.VIEW_STORIES)
 def preview(draft_id: int) -> str:
     draft, suggestion = _draft_and_suggestion(draft_id)
-    description = stories.description_for(draft, suggestion, _settings().base_url)
+    description = description_for(draft, suggestion, _settings().base_url)
     return render_template(
         "stories/preview.html",
         draft=draft,

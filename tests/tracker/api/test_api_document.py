@@ -11,6 +11,7 @@ from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
 from tests.tracker.api.conftest import idea
+from tests.tracker.routes import api_planning
 from tests.tracker.routes.api import REAL_METHODS, ROWS
 from tracker.models import Role
 
@@ -82,7 +83,7 @@ def test_the_route_table_covers_every_route_here(app):
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/suggestions")
     }
-    assert mine == set(ROWS)
+    assert mine - set(api_planning.ROWS) == set(ROWS)
     for endpoint, (method, url) in REAL_METHODS.items():
         adapter = app.url_map.bind("localhost")
         assert adapter.match(url, method=method)[0] == endpoint

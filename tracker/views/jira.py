@@ -1,0 +1,343 @@
+"""Jira from the web: test the connection, push stories and epics, watch a push, and update,
+unlink or relink a pushed story.
+
+The push itself runs in sync/worker.py; these views only queue jobs and show their state. Talking
+to Jira directly happens in three places (the check, "Update in Jira", "Link to existing"), each
+turning a `JiraError` into its plain sentence on the page, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import Session, col, select
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from sync.check import check_connection
+from sync.client import JiraClient
+from sync.errors import JiraError, JiraNotFound
+from tracker.config import JiraSettings, Settings
+from tracker.db import get_session
+from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
+from tracker.models import JiraLink, JobState, PushJob, StoryDraft, Suggestion
+from tracker.pagination import Page, clamp, paginate
+from tracker.permissions import Permission, requires
+from tracker.services import accounts, initiatives, push_queue, stories, visibility
+
+bp = Blueprint("jira", __name__, url_prefix="/jira")
+
+# Jira keys are a project key, a dash and a number (PROJ-123); lower case is accepted and raised.
+ISSUE_KEY_PATTERN = r"^\s*[A-Za-z][A-Za-z0-9_]*-[0-9]+\s*$"
+
+
+class RelinkForm(FlaskForm):
+    key = StringField(
+        "Jira issue key",
+        validators=[
+            DataRequired("Enter the key of the Jira issue, like OPS-123."),
+            Length(max=40),
+            Regexp(ISSUE_KEY_PATTERN, message="A Jira key looks like OPS-123."),
+        ],
+    )
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+def _jira() -> JiraSettings:
+    return _settings().jira
+
+
+def _client() -> JiraClient:
+    return JiraClient.from_settings(_jira())
+
+
+def _start_worker() -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.testing:
+        return  # tests run the queue themselves, synchronously
+    from sync.worker import start_worker_thread
+
+    start_worker_thread(app)
+
+
+# --- reads the pages need -----------------------------------------------------------------------
+
+
+def _visible_drafts(session: Session, ids: Sequence[int]) -> dict[int, StoryDraft]:
+    """The drafts among `ids` the current user may see (vendors' visibility rules apply)."""
+    if not ids:
+        return {}
+    found = session.exec(
+        select(StoryDraft)
+        .join(Suggestion, col(Suggestion.id) == col(StoryDraft.suggestion_id))
+        .where(col(StoryDraft.id).in_(set(ids)), visibility.visible_clause(current_user))
+    ).all()
+    return {draft.id: draft for draft in found if draft.id is not None}
+
+
+def _story_links(session: Session, story_ids: Sequence[int]) -> dict[int, JiraLink]:
+    if not story_ids:
+        return {}
+    found = session.exec(select(JiraLink).where(col(JiraLink.story_id).in_(set(story_ids)))).all()
+    return {link.story_id: link for link in found if link.story_id is not None}
+
+
+def _epic_link(session: Session, initiative_id: int) -> JiraLink | None:
+    return session.exec(select(JiraLink).where(JiraLink.initiative_id == initiative_id)).first()
+
+
+@bp.app_context_processor
+def _jira_template_helpers() -> dict[str, Any]:
+    """Lookups for the story and initiative pages, which other blueprints render."""
+    return {
+        "jira_links_for_stories": lambda ids: _story_links(get_session(), list(ids)),
+        "jira_link_for_story": lambda story_id: push_queue.link_for_story(
+            get_session(), story_id=story_id
+        ),
+        "jira_epic_for": lambda initiative_id: _epic_link(get_session(), initiative_id),
+    }
+
+
+# --- connection check ---------------------------------------------------------------------------
+
+
+def _check_page(results: Sequence[Any] | None) -> str:
+    jira = _jira()
+    return render_template(
+        "jira/check.html",
+        jira=jira,
+        configured=bool(jira.base_url),
+        token_set=bool(
+            jira.api_token.get_secret_value() or jira.personal_access_token.get_secret_value()
+        ),
+        results=results,
+        failed=sum(not r.ok for r in results or ()),
+    )
+
+
+@bp.get("/check")
+@requires(Permission.MANAGE_USERS)
+def check() -> str:
+    return _check_page(None)
+
+
+@bp.post("/check")
+@requires(Permission.MANAGE_USERS)
+def check_run() -> str:
+    return _check_page(check_connection(_jira()))
+
+
+# --- pushing ------------------------------------------------------------------------------------
+
+
+def _push_refused(story_ids: Sequence[int], error: DomainError) -> tuple[str, int]:
+    """The selection again, with the reason and only the ready drafts ticked (nothing lost)."""
+    session = get_session()
+    drafts = _visible_drafts(session, story_ids)
+    return render_template(
+        "jira/push_refused.html",
+        message=error.message,
+        hint=error.fields.get("story_ids"),
+        drafts=[drafts[i] for i in story_ids if i in drafts],
+        links=_story_links(session, list(drafts)),
+    ), error.status_code
+
+
+@bp.post("/push")
+@requires(Permission.MANAGE_STORIES)
+def push() -> Response | tuple[str, int]:
+    session = get_session()
+    story_ids = list(
+        dict.fromkeys(int(v) for v in request.form.getlist("story_ids") if v.isdigit())
+    )
+    try:
+        job = push_queue.request_push(
+            session, actor=current_user, story_ids=story_ids, site_id=_jira().site_id
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _push_refused(story_ids, exc)
+    session.commit()
+    _start_worker()
+    flash(f"Pushing {job.total} {'story' if job.total == 1 else 'stories'} to Jira.", "success")
+    return redirect(url_for("jira.progress", job_id=job.id))
+
+
+@bp.post("/initiatives/<int:initiative_id>/push")
+@requires(Permission.MANAGE_STORIES)
+def initiative_push(initiative_id: int) -> Response:
+    session = get_session()
+    try:
+        job = push_queue.request_initiative_push(
+            session, actor=current_user, initiative_id=initiative_id, site_id=_jira().site_id
+        )
+    except (Conflict, ValidationFailed) as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+    session.commit()
+    _start_worker()
+    flash("Pushing the initiative as an epic, then its ready stories.", "success")
+    return redirect(url_for("jira.progress", job_id=job.id))
+
+
+@dataclass(frozen=True)
+class PushRow:
+    """One line of a push: what it is (as far as the viewer may see) and how it went."""
+
+    link: JiraLink
+    title: str
+    url: str | None
+    kind: str
+
+
+def _rows(session: Session, links: Sequence[JiraLink]) -> list[PushRow]:
+    drafts = _visible_drafts(session, [link.story_id for link in links if link.story_id])
+    rows = []
+    for link in links:
+        if link.initiative_id is not None:
+            initiative = initiatives.get_initiative(session, initiative_id=link.initiative_id)
+            url = url_for("initiatives.detail", initiative_id=initiative.id)
+            rows.append(PushRow(link, initiative.name, url, "Epic"))
+        elif link.story_id in drafts:
+            draft = drafts[link.story_id]
+            url = url_for("stories.detail", draft_id=draft.id)
+            rows.append(PushRow(link, draft.summary or "(no summary)", url, "Story"))
+        else:
+            rows.append(PushRow(link, "A story not shared with you", None, "Story"))
+    return rows
+
+
+@bp.get("/pushes/<int:job_id>")
+@requires(Permission.VIEW_STORIES)
+def progress(job_id: int) -> str:
+    session = get_session()
+    state = push_queue.job_progress(session, job_id=job_id)
+    requester = (
+        accounts.get_user(session, state.job.requested_by_id) if state.job.requested_by_id else None
+    )
+    return render_template(
+        "jira/progress.html",
+        progress=state,
+        job=state.job,
+        rows=_rows(session, state.links),
+        requester=requester,
+        running=state.job.state != JobState.DONE.value,
+    )
+
+
+@bp.get("/pushes")
+@requires(Permission.VIEW_STORIES)
+def pushes() -> str:
+    session = get_session()
+    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    page: Page[PushJob] = paginate(
+        session, select(PushJob).order_by(col(PushJob.id).desc()), number, size
+    )
+    requester_ids = {job.requested_by_id for job in page.items if job.requested_by_id}
+    people = {i: accounts.get_user(session, i) for i in requester_ids}
+    names = {i.id: i.name for i in initiatives.all_initiatives(session)}
+    return render_template("jira/pushes.html", page=page, people=people, initiative_names=names)
+
+
+# --- one pushed story ---------------------------------------------------------------------------
+
+
+def _back_to(draft_id: int) -> Response:
+    return redirect(url_for("stories.detail", draft_id=draft_id))
+
+
+@bp.post("/stories/<int:draft_id>/update")
+@requires(Permission.MANAGE_STORIES)
+def story_update(draft_id: int) -> Response:
+    session = get_session()
+    stories.get_draft(session, actor=current_user, draft_id=draft_id)
+    link = push_queue.link_for_story(session, story_id=draft_id)
+    if link is None or link.jira_key is None:
+        flash("This story is not in Jira yet; push it first.", "error")
+        return _back_to(draft_id)
+    from sync.push import update_pushed_story
+
+    try:
+        with _client() as client:
+            update_pushed_story(
+                session, client, settings=_settings(), actor=current_user, story_id=draft_id
+            )
+    except (JiraError, DomainError) as exc:
+        session.rollback()
+        flash(f"{link.jira_key} was not updated: {exc.message}", "error")
+        return _back_to(draft_id)
+    session.commit()
+    flash(f"Updated {link.jira_key} in Jira with the draft's summary, text and points.", "success")
+    return _back_to(draft_id)
+
+
+@bp.post("/stories/<int:draft_id>/unlink")
+@requires(Permission.MANAGE_STORIES)
+def story_unlink(draft_id: int) -> Response:
+    session = get_session()
+    stories.get_draft(session, actor=current_user, draft_id=draft_id)
+    link = push_queue.link_for_story(session, story_id=draft_id)
+    key = link.jira_key if link else None
+    try:
+        push_queue.unlink(session, actor=current_user, story_id=draft_id)
+    except Conflict as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return _back_to(draft_id)
+    session.commit()
+    flash(f"Unlinked from {key}; the issue itself stays in Jira.", "success")
+    return _back_to(draft_id)
+
+
+def _relink_page(
+    draft: StoryDraft, form: RelinkForm, status: int, error: str | None = None
+) -> tuple[str, int]:
+    return render_template("jira/relink.html", draft=draft, form=form, error=error), status
+
+
+@bp.post("/stories/<int:draft_id>/relink")
+@requires(Permission.MANAGE_STORIES)
+def story_relink(draft_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    draft = stories.get_draft(session, actor=current_user, draft_id=draft_id)
+    form = RelinkForm()
+    if not form.validate_on_submit():
+        return _relink_page(draft, form, 422)
+    key = (form.key.data or "").strip().upper()
+    from sync.push import find_issue_for_relink
+
+    try:
+        with _client() as client:
+            jira_id, jira_key, browse_url = find_issue_for_relink(client, key)
+    except JiraNotFound as exc:
+        form.key.errors = [exc.message]
+        return _relink_page(draft, form, 422)
+    except JiraError as exc:
+        return _relink_page(draft, form, 502, error=exc.message)
+    try:
+        push_queue.relink(
+            session,
+            actor=current_user,
+            story_id=draft_id,
+            site_id=_jira().site_id,
+            jira_id=jira_id,
+            jira_key=jira_key,
+            browse_url=browse_url,
+        )
+    except (Conflict, NotFound) as exc:
+        session.rollback()
+        return _relink_page(draft, form, exc.status_code, error=exc.message)
+    session.commit()
+    flash(f"Linked to {jira_key}; the draft now follows that issue.", "success")
+    return _back_to(draft_id)
