@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -233,13 +234,17 @@ def missing_issue_type(
 
 # ---- discovery and its cache ------------------------------------------------------------------
 def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
-    """Read the site's metadata (six calls, five without an epic type). Raises
-    JiraMisconfigured if the story issue type cannot be created in the project, and the
-    client's errors for anything else."""
-    info = client.server_info()
-    fields = fetch_fields(client)
-    project = fetch_project(client, settings.project_key)
-    types = fetch_issue_types(client, project.key)
+    """Read the site's metadata (six calls, five without an epic type, in two rounds of
+    parallel requests). Raises JiraMisconfigured if the story issue type cannot be created in
+    the project, and the client's errors for anything else."""
+    # The calls are independent within each round; one round trip each instead of six.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="jira-discovery") as pool:
+        info_call = pool.submit(client.server_info)
+        fields_call = pool.submit(fetch_fields, client)
+        project_call = pool.submit(fetch_project, client, settings.project_key)
+        types_call = pool.submit(fetch_issue_types, client, settings.project_key)
+        info, fields, project = info_call.result(), fields_call.result(), project_call.result()
+        types = types_call.result()
     story = find_issue_type(types, settings.story_issue_type)
     if story is None:
         raise JiraMisconfigured(
@@ -248,8 +253,11 @@ def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
             )
         )
     epic = find_issue_type(types, settings.epic_issue_type)
-    story_screen = fetch_create_screen(client, project.key, story.id)
-    epic_screen = fetch_create_screen(client, project.key, epic.id) if epic else []
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="jira-discovery") as pool:
+        story_call = pool.submit(fetch_create_screen, client, project.key, story.id)
+        epic_call = pool.submit(fetch_create_screen, client, project.key, epic.id) if epic else None
+        story_screen = story_call.result()
+        epic_screen = epic_call.result() if epic_call else []
     story_ids = frozenset(f.id for f in story_screen)
     points = find_story_points(fields, settings.story_points_field, story_ids)
     cloud = client.flavour == CLOUD
