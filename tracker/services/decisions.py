@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tracker.errors import Conflict, PermissionDenied, ValidationFailed
@@ -200,7 +201,29 @@ def unmerge(session: Session, *, actor: User, duplicate_id: int, reason: str = "
 
 
 def mark_in_delivery(session: Session, *, suggestion: Suggestion, reason: str) -> None:
-    """A system move when the first story reaches Jira; nothing happens past accepted."""
-    if suggestion.status is Status.ACCEPTED:
-        _record(session, suggestion, None, Status.IN_DELIVERY, reason)
-        session.flush()
+    """A system move when the first story reaches Jira; nothing happens past accepted.
+
+    Parallel push batches may push two stories of one suggestion at once: the conditional
+    UPDATE lets exactly one of them make (and record) the move."""
+    if suggestion.status is not Status.ACCEPTED or suggestion.id is None:
+        return
+    moved = session.execute(
+        update(Suggestion)
+        .where(col(Suggestion.id) == suggestion.id, col(Suggestion.status) == Status.ACCEPTED)
+        .values(status=Status.IN_DELIVERY, updated_at=utcnow())
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(suggestion)
+        return
+    session.add(
+        StatusChange(
+            suggestion_id=suggestion.id,
+            actor_id=None,
+            from_status=Status.ACCEPTED.value,
+            to_status=Status.IN_DELIVERY.value,
+            reason=reason,
+            score_snapshot=_snapshot(suggestion),
+        )
+    )
+    session.flush()
+    session.refresh(suggestion)
