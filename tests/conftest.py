@@ -227,8 +227,9 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def make_organisation(app: Flask) -> Callable[..., Organisation]:
+def organisation_factory(app: Flask) -> Callable[..., Organisation]:
+    """Creates organisations in `app`'s database."""
+
     def make(name: str = "Acme Moderation", is_vendor: bool = True) -> Organisation:
         with db.session_scope(app) as session:
             return accounts.create_organisation(session, name=name, is_vendor=is_vendor)
@@ -236,8 +237,8 @@ def make_organisation(app: Flask) -> Callable[..., Organisation]:
     return make
 
 
-@pytest.fixture
-def make_user(app: Flask, make_organisation: Callable[..., Organisation]) -> Callable[..., User]:
+def user_factory(app: Flask, make_organisation: Callable[..., Organisation]) -> Callable[..., User]:
+    """Creates users in `app`'s database with the password PASSWORD; vendors get an organisation."""
     counter = iter(range(1, 10_000))
 
     def make(role: Role | str = Role.SUBMITTER, **overrides: Any) -> User:
@@ -258,6 +259,16 @@ def make_user(app: Flask, make_organisation: Callable[..., Organisation]) -> Cal
             return accounts.create_user(session, actor=None, **values)
 
     return make
+
+
+@pytest.fixture
+def make_organisation(app: Flask) -> Callable[..., Organisation]:
+    return organisation_factory(app)
+
+
+@pytest.fixture
+def make_user(app: Flask, make_organisation: Callable[..., Organisation]) -> Callable[..., User]:
+    return user_factory(app, make_organisation)
 
 
 @pytest.fixture

@@ -20,10 +20,8 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, PASSWORD
-from tracker import db
-from tracker.models import Organisation, Role, User
-from tracker.services import accounts
+from tests.conftest import IN_CI, organisation_factory, user_factory
+from tracker.models import Organisation, User
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -88,11 +86,7 @@ def live_server(live_app: Flask) -> Iterator[str]:
 
 @pytest.fixture
 def make_browser_organisation(live_app: Flask) -> Callable[..., Organisation]:
-    def make(name: str = "Acme Moderation", is_vendor: bool = True) -> Organisation:
-        with db.session_scope(live_app) as session:
-            return accounts.create_organisation(session, name=name, is_vendor=is_vendor)
-
-    return make
+    return organisation_factory(live_app)
 
 
 @pytest.fixture
@@ -100,26 +94,7 @@ def make_browser_user(
     live_app: Flask, make_browser_organisation: Callable[..., Organisation]
 ) -> Callable[..., User]:
     """Create a user in the live server's database; the password is `tests.conftest.PASSWORD`."""
-    counter = iter(range(1, 10_000))
-
-    def make(role: Role | str = Role.SUBMITTER, **overrides: Any) -> User:
-        role = Role(role)
-        number = next(counter)
-        organisation_id = overrides.pop("organisation_id", None)
-        if role is Role.VENDOR and organisation_id is None:
-            organisation_id = make_browser_organisation(name=f"Vendor {number}").id
-        values: dict[str, Any] = {
-            "email": f"{role.value}{number}@example.com",
-            "display_name": f"{role.value.title()} {number}",
-            "password": PASSWORD,
-            "role": role,
-            "organisation_id": organisation_id,
-        }
-        values.update(overrides)
-        with db.session_scope(live_app) as session:
-            return accounts.create_user(session, actor=None, **values)
-
-    return make
+    return user_factory(live_app, make_browser_organisation)
 
 
 # --- Chromium -----------------------------------------------------------------------------------
