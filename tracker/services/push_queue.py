@@ -28,7 +28,7 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import decisions
+from tracker.services import decisions, visibility
 
 
 def story_label(site_id: str, story_id: int) -> str:
@@ -261,6 +261,41 @@ def requeue(session: Session, *, link: JiraLink, reason: str) -> None:
     link.updated_at = utcnow()
     session.add(link)
     session.flush()
+
+
+def links_for_stories(session: Session, *, story_ids: Sequence[int]) -> dict[int, JiraLink]:
+    if not story_ids:
+        return {}
+    found = session.exec(select(JiraLink).where(col(JiraLink.story_id).in_(set(story_ids)))).all()
+    return {link.story_id: link for link in found if link.story_id is not None}
+
+
+def link_for_epic(session: Session, *, initiative_id: int) -> JiraLink | None:
+    return session.exec(select(JiraLink).where(JiraLink.initiative_id == initiative_id)).first()
+
+
+def visible_drafts(session: Session, *, actor: User, ids: Sequence[int]) -> dict[int, StoryDraft]:
+    """The drafts among `ids` whose suggestion the actor may see."""
+    if not ids:
+        return {}
+    found = session.exec(
+        select(StoryDraft)
+        .join(Suggestion, col(Suggestion.id) == col(StoryDraft.suggestion_id))
+        .where(col(StoryDraft.id).in_(set(ids)), visibility.visible_clause(actor))
+    ).all()
+    return {draft.id: draft for draft in found if draft.id is not None}
+
+
+def requesters(session: Session, *, jobs: Sequence[PushJob]) -> dict[int, User]:
+    """Who asked for each of these jobs, in one query."""
+    ids = {job.requested_by_id for job in jobs if job.requested_by_id is not None}
+    if not ids:
+        return {}
+    return {
+        user.id: user
+        for user in session.exec(select(User).where(col(User.id).in_(ids)))
+        if user.id is not None
+    }
 
 
 def link_for_story(session: Session, *, story_id: int) -> JiraLink | None:

@@ -26,10 +26,10 @@ from sync.errors import JiraError, JiraNotFound
 from tracker.config import JiraSettings, Settings
 from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
-from tracker.models import JiraLink, JobState, PushJob, StoryDraft, Suggestion
+from tracker.models import JiraLink, JobState, PushJob, StoryDraft
 from tracker.pagination import Page, clamp, paginate
 from tracker.permissions import Permission, requires
-from tracker.services import accounts, initiatives, push_queue, stories, visibility
+from tracker.services import accounts, initiatives, push_queue, stories
 
 bp = Blueprint("jira", __name__, url_prefix="/jira")
 
@@ -70,41 +70,19 @@ def _start_worker() -> None:
     start_worker_thread(app)
 
 
-# --- reads the pages need -----------------------------------------------------------------------
-
-
-def _visible_drafts(session: Session, ids: Sequence[int]) -> dict[int, StoryDraft]:
-    """The drafts among `ids` the current user may see (vendors' visibility rules apply)."""
-    if not ids:
-        return {}
-    found = session.exec(
-        select(StoryDraft)
-        .join(Suggestion, col(Suggestion.id) == col(StoryDraft.suggestion_id))
-        .where(col(StoryDraft.id).in_(set(ids)), visibility.visible_clause(current_user))
-    ).all()
-    return {draft.id: draft for draft in found if draft.id is not None}
-
-
-def _story_links(session: Session, story_ids: Sequence[int]) -> dict[int, JiraLink]:
-    if not story_ids:
-        return {}
-    found = session.exec(select(JiraLink).where(col(JiraLink.story_id).in_(set(story_ids)))).all()
-    return {link.story_id: link for link in found if link.story_id is not None}
-
-
-def _epic_link(session: Session, initiative_id: int) -> JiraLink | None:
-    return session.exec(select(JiraLink).where(JiraLink.initiative_id == initiative_id)).first()
-
-
 @bp.app_context_processor
 def _jira_template_helpers() -> dict[str, Any]:
     """Lookups for the story and initiative pages, which other blueprints render."""
     return {
-        "jira_links_for_stories": lambda ids: _story_links(get_session(), list(ids)),
+        "jira_links_for_stories": lambda ids: push_queue.links_for_stories(
+            get_session(), story_ids=list(ids)
+        ),
         "jira_link_for_story": lambda story_id: push_queue.link_for_story(
             get_session(), story_id=story_id
         ),
-        "jira_epic_for": lambda initiative_id: _epic_link(get_session(), initiative_id),
+        "jira_epic_for": lambda initiative_id: push_queue.link_for_epic(
+            get_session(), initiative_id=initiative_id
+        ),
     }
 
 
@@ -143,13 +121,13 @@ def check_run() -> str:
 def _push_refused(story_ids: Sequence[int], error: DomainError) -> tuple[str, int]:
     """The selection again, with the reason and only the ready drafts ticked (nothing lost)."""
     session = get_session()
-    drafts = _visible_drafts(session, story_ids)
+    drafts = push_queue.visible_drafts(session, actor=current_user, ids=story_ids)
     return render_template(
         "jira/push_refused.html",
         message=error.message,
         hint=error.fields.get("story_ids"),
         drafts=[drafts[i] for i in story_ids if i in drafts],
-        links=_story_links(session, list(drafts)),
+        links=push_queue.links_for_stories(session, story_ids=list(drafts)),
     ), error.status_code
 
 
@@ -202,7 +180,9 @@ class PushRow:
 
 
 def _rows(session: Session, links: Sequence[JiraLink]) -> list[PushRow]:
-    drafts = _visible_drafts(session, [link.story_id for link in links if link.story_id])
+    drafts = push_queue.visible_drafts(
+        session, actor=current_user, ids=[link.story_id for link in links if link.story_id]
+    )
     rows = []
     for link in links:
         if link.initiative_id is not None:
@@ -244,8 +224,7 @@ def pushes() -> str:
     page: Page[PushJob] = paginate(
         session, select(PushJob).order_by(col(PushJob.id).desc()), number, size
     )
-    requester_ids = {job.requested_by_id for job in page.items if job.requested_by_id}
-    people = {i: accounts.get_user(session, i) for i in requester_ids}
+    people = push_queue.requesters(session, jobs=page.items)
     names = {i.id: i.name for i in initiatives.all_initiatives(session)}
     return render_template("jira/pushes.html", page=page, people=people, initiative_names=names)
 
