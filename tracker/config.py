@@ -24,7 +24,14 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 (refused outside d
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", DEV_SECRET_KEY})
 # Values never echoed back, not even in a validation message.
 SECRET_KEYS = frozenset(
-    {"secret_key", "database_url", "api_token", "personal_access_token", "password"}
+    {
+        "secret_key",
+        "database_url",
+        "api_token",
+        "personal_access_token",
+        "password",
+        "webhook_secret",
+    }
 )
 DEFAULT_AREAS = (
     "Account integrity",
@@ -59,6 +66,10 @@ class SchedulerSettings(_Section):
     enabled: bool = True
     # Run the jobs inside the web process; only for development (`make run`).
     embedded: bool = False
+    # A job's database lease; renewed while the job runs, taken over by another scheduler
+    # process once it has expired (so a dead scheduler is replaced within this time).
+    lease_seconds: int = Field(default=120, ge=5, le=3600)
+    push_interval_seconds: float = Field(default=30, gt=0)
 
 
 class JiraSettings(_Section):
@@ -92,6 +103,47 @@ class SmtpSettings(_Section):
     username: str = ""
     password: SecretStr = SecretStr("")
     from_address: str = "tracker@localhost"
+
+
+class SyncSettings(_Section):
+    """Jira status coming back: the schedule, what the statuses mean, and the webhook."""
+
+    enabled: bool = True
+    interval_minutes: float = Field(default=5, gt=0)
+    # Daily full reconcile of every tracked issue, at this local time (the `timezone` setting).
+    full_reconcile_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Incremental runs ask for issues updated since the last good run minus this margin.
+    safety_margin_minutes: int = Field(default=10, ge=0, le=1440)
+    batch_size: int = Field(default=100, ge=1, le=100)
+    # Jira status name -> todo | in_progress | done, overriding the status category.
+    status_map: dict[str, Literal["todo", "in_progress", "done"]] = Field(default_factory=dict)
+    # A story in one status longer than this flags its initiative's health.
+    stuck_after_days: float = Field(default=14, gt=0)
+    # After a failed run, wait interval x 2^failures (at most this long) before the next try.
+    max_backoff_minutes: float = Field(default=60, gt=0)
+    # Shared secret of the Jira webhook (X-Hub-Signature); empty switches /hooks/jira off.
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_max_age_seconds: int = Field(default=300, ge=10)
+
+
+class DigestSettings(_Section):
+    enabled: bool = True
+    # Sent on this weekday at this local time (the `timezone` setting), covering the period
+    # since the audience's previous digest.
+    weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    send_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    stalled_after_days: float = Field(default=14, gt=0)
+    backlog_top: int = Field(default=10, ge=1, le=100)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
+class NotificationSettings(_Section):
+    enabled: bool = True
+    # Nobody gets more than one notification email per this many minutes.
+    batch_minutes: float = Field(default=60, gt=0)
+    check_interval_minutes: float = Field(default=5, gt=0)
 
 
 class SuggestionSettings(_Section):
@@ -146,6 +198,9 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     jira: JiraSettings = JiraSettings()
     smtp: SmtpSettings = SmtpSettings()
+    sync: SyncSettings = SyncSettings()
+    digests: DigestSettings = DigestSettings()
+    notifications: NotificationSettings = NotificationSettings()
     suggestions: SuggestionSettings = SuggestionSettings()
     scoring: ScoringSettings = ScoringSettings()
     stories: StorySettings = StorySettings()

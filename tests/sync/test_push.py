@@ -4,6 +4,7 @@ PostgreSQL: what lands in Jira, what the tracker records, batching, epics, edits
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -163,7 +164,7 @@ def test_worker_thread_and_scheduler_job(world: PushWorld, fake: FakeJira) -> No
     assert world.job(job_id).state == JobState.DONE
     assert world.issues_per_label() == {story_label(i): 1 for i in story_ids}
     job = next(j for j in JOBS if j.id == "jira_push")
-    assert (job.trigger, job.trigger_args) == ("interval", {"seconds": 30})
+    assert job.trigger(world.app.config["SETTINGS"]).interval == timedelta(seconds=30)
     assert job.enabled(world.app)
 
 

@@ -2,32 +2,64 @@
 
 from tracker.models.accounts import ApiToken, Organisation, Role, User
 from tracker.models.base import UTCDateTime, metadata, utcnow
+from tracker.models.digests import (
+    AreaSubscription,
+    Audience,
+    DeliveryStatus,
+    Digest,
+    DigestDelivery,
+    EmailPreference,
+    Notification,
+)
 from tracker.models.initiatives import Health, Initiative, InitiativeStakeholder
 from tracker.models.jira import JiraLink, JobState, PushJob, PushState
 from tracker.models.stories import DraftState, StoryDraft
 from tracker.models.suggestions import Comment, Status, StatusChange, Suggestion, Vote, Watch
+from tracker.models.sync import (
+    DeliveryState,
+    JobLease,
+    RunState,
+    StatusEvent,
+    SyncKind,
+    SyncRun,
+    WebhookDelivery,
+)
 
 __all__ = [
     "ApiToken",
+    "AreaSubscription",
+    "Audience",
     "Comment",
+    "DeliveryState",
+    "DeliveryStatus",
+    "Digest",
+    "DigestDelivery",
     "DraftState",
+    "EmailPreference",
     "Health",
     "Initiative",
     "InitiativeStakeholder",
     "JiraLink",
+    "JobLease",
     "JobState",
+    "Notification",
     "Organisation",
     "PushJob",
     "PushState",
     "Role",
+    "RunState",
     "Status",
     "StatusChange",
+    "StatusEvent",
     "StoryDraft",
     "Suggestion",
+    "SyncKind",
+    "SyncRun",
     "UTCDateTime",
     "User",
     "Vote",
     "Watch",
+    "WebhookDelivery",
     "metadata",
     "utcnow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import UTCDateTime, utcnow
@@ -58,3 +58,17 @@ class JiraLink(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     pushed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Status brought back by the sync (empty until the first sync after the push).
+    status_name: str = Field(default="", max_length=80)
+    status_category: str = Field(default="", max_length=20)  # Jira's key: new, indeterminate, done
+    delivery_state: str = Field(default="", max_length=20, index=True)  # DeliveryState value
+    resolution: str = Field(default="", max_length=80)
+    assignee: str = Field(default="", max_length=200)
+    fix_versions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sprint: str = Field(default="", max_length=200)
+    jira_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the current status began (Jira's time); a story stuck too long flags its initiative.
+    status_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Jira stopped returning the issue (deleted or no longer visible); its data is kept.
+    missing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

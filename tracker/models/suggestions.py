@@ -81,6 +81,9 @@ class Suggestion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # First push to Jira and the moment all stories were done (lead times in digests).
+    in_jira_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def hours_saved_per_week(self) -> float | None:
