@@ -23,6 +23,8 @@ from tracker import create_app, db, migrate
 from tracker.models import Organisation, Role, User, metadata
 from tracker.services import accounts
 
+pytest_plugins = ["tests.mail"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
