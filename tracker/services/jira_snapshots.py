@@ -29,7 +29,9 @@ class IssueSnapshot:
     resolution: str = ""
     assignee: str = ""  # display name
     fix_versions: tuple[str, ...] = ()
-    sprint: str = ""  # the active (else the latest) sprint's name; "" if none or no sprint field
+    # The active (else the latest) sprint's name, "" if none; None when not asked (no sprint
+    # field on the site, or a webhook payload without it): the stored value is kept.
+    sprint: str | None = None
     updated: datetime | None = None  # timezone-aware UTC
     # Status changes in time order; only those since the last sync need be present.
     histories: tuple[StatusHistory, ...] = field(default_factory=tuple)
