@@ -32,6 +32,7 @@ __all__ = [
     "epic_fields",
     "refusal_reason",
     "rendered",
+    "site_label",
     "story_edit_fields",
     "story_fields",
     "story_labels",
@@ -117,9 +118,18 @@ def _unique(*groups: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group if name))
 
 
-def story_labels(configured: Sequence[str], draft_labels: Sequence[str], unique: str) -> list[str]:
-    """Configured labels, then the draft's, then the unique label that finds the issue again."""
-    return _unique(configured, draft_labels, [unique])
+def site_label(site_id: str) -> str:
+    """The label every issue the tracker pushes to this site carries (beside its unique one):
+    the status sync's incremental JQL selects the tracked issues by it."""
+    return f"trk-{site_id}"
+
+
+def story_labels(
+    configured: Sequence[str], draft_labels: Sequence[str], unique: str, site: str = ""
+) -> list[str]:
+    """Configured labels, then the draft's, then the site label and the unique label that
+    finds the issue again."""
+    return _unique(configured, draft_labels, [site, unique])
 
 
 def _text_fields(
@@ -152,7 +162,7 @@ def story_fields(
         **_text_fields(draft, suggestion, site, tracker_url),
         # Always sent, even off-screen: without its label an issue cannot be found again after
         # a lost answer, so a refusal is better than a create that might be repeated.
-        "labels": story_labels(jira.labels, draft.labels, label),
+        "labels": story_labels(jira.labels, draft.labels, label, site_label(jira.site_id)),
     }
     if draft.priority and site.on_story_screen("priority"):
         fields["priority"] = {"name": jira.priority_map.get(draft.priority, draft.priority)}
@@ -195,7 +205,7 @@ def epic_fields(
         "project": {"key": site.project_key},
         "issuetype": {"id": site.epic_type_id},
         "summary": initiative.name.strip(),
-        "labels": _unique(jira.labels, [label]),
+        "labels": _unique(jira.labels, [site_label(jira.site_id), label]),
     }
     if "description" in site.epic_fields:
         url = initiative_url(tracker_url, initiative.id)

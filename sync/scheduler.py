@@ -20,7 +20,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
@@ -31,6 +30,7 @@ from tracker.services import leases
 from .digest_jobs import digests_enabled, scheduled_digests
 from .notification_jobs import notifications_enabled, scheduled_notifications
 from .status_sync import scheduled_full, scheduled_incremental, sync_enabled
+from .triggers import WallClockTrigger
 from .worker import push_enabled, scheduled_push
 
 log = logging.getLogger(__name__)
@@ -52,23 +52,22 @@ def every(seconds: Callable[[Settings], float]) -> Trigger:
 
 
 def daily_at(hhmm: Callable[[Settings], str]) -> Trigger:
-    """At a local wall-clock time in the configured zone (CronTrigger follows DST changes)."""
+    """At a local wall-clock time in the configured zone, once a day whatever DST does."""
 
     def trigger(settings: Settings) -> BaseTrigger:
         hour, minute = hhmm(settings).split(":")
-        return CronTrigger(hour=int(hour), minute=int(minute), timezone=settings.timezone)
+        return WallClockTrigger(zone=settings.timezone, hour=int(hour), minute=int(minute))
 
     return trigger
 
 
-def weekly_digest(settings: Settings) -> BaseTrigger:
-    hour, minute = settings.digests.send_at.split(":")
-    return CronTrigger(
-        day_of_week=settings.digests.weekday[:3],
-        hour=int(hour),
-        minute=int(minute),
-        timezone=settings.timezone,
-    )
+def digest_hourly(settings: Settings) -> BaseTrigger:
+    """Hourly at the `send_at` minute, in the configured zone: the weekly digest goes out on
+    time, and a run missed while the scheduler was down (or a failed email) is caught up within
+    the hour. Preparing a period twice is impossible, so the extra runs only retry and catch up.
+    """
+    minute = int(settings.digests.send_at.split(":")[1])
+    return WallClockTrigger(zone=settings.timezone, minute=minute)
 
 
 JOBS: list[JobDefinition] = [
@@ -87,7 +86,7 @@ JOBS: list[JobDefinition] = [
     JobDefinition(
         "jira_reconcile", scheduled_full, daily_at(lambda s: s.sync.full_reconcile_at), sync_enabled
     ),
-    JobDefinition("digests", scheduled_digests, weekly_digest, digests_enabled),
+    JobDefinition("digests", scheduled_digests, digest_hourly, digests_enabled),
     JobDefinition(
         "notifications",
         scheduled_notifications,

@@ -269,6 +269,57 @@ def test_jql_subset_and_unsupported(fake: FakeJira, http: requests.Session) -> N
     assert changes[-1]["items"][0]["toString"] == "In Progress"
 
 
+def test_jql_dates_in_the_users_time_zone_and_every_unknown_id_named(
+    fake: FakeJira, http: requests.Session
+) -> None:
+    fake.time_zone = "America/New_York"  # UTC-4 in May
+    fake.now = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
+    issue = fake.add_issue("one")
+    assert http.get(f"{fake.api_url}/myself").json()["timeZone"] == "America/New_York"
+    path = "/search/jql" if fake.flavour == "cloud" else "/search"
+
+    def search(jql: str, **extra: Any) -> requests.Response:
+        return http.get(f"{fake.api_url}{path}", params={"jql": jql, "fields": "id", **extra})
+
+    assert len(search('updated >= "2024-05-01 10:00"').json()["issues"]) == 1
+    assert search('updated >= "2024-05-01 10:01"').json()["issues"] == []
+    missing = search(f"id in ({issue.id}, 99998, 99999)")
+    assert missing.status_code == 400
+    assert [m.split("'")[1] for m in missing.json()["errorMessages"]] == ["99998", "99999"]
+    if fake.flavour == "datacenter":
+        lenient = search(f"id in ({issue.id}, 99999)", validateQuery="warn").json()
+        assert [i["id"] for i in lenient["issues"]] == [issue.id]
+
+
+def test_sprints_and_a_capped_search_changelog(fake: FakeJira, http: requests.Session) -> None:
+    issue = fake.add_issue("sprinted", labels=["s"])
+    fake.set_sprints(issue.key, {"id": 4, "name": "Sprint 4", "state": "active"})
+    fake.transition(issue.key, "In Progress")
+    sprint = str(fake.config.sprint_field)
+    fields = {f["id"]: f for f in http.get(f"{fake.api_url}/field").json()}
+    assert fields[sprint]["schema"]["custom"] == "com.pyxis.greenhopper.jira:gh-sprint"
+    fake.search_changelog_cap = 1
+    path = "/search/jql" if fake.flavour == "cloud" else "/search"
+    body = {"jql": "labels = s", "fields": [sprint]}
+    body["expand"] = "changelog" if fake.flavour == "cloud" else ["changelog"]
+    [found] = http.post(f"{fake.api_url}{path}", json=body).json()["issues"]
+    value = found["fields"][sprint]
+    if fake.flavour == "cloud":
+        assert value == [{"id": 4, "name": "Sprint 4", "state": "active", "boardId": 1, "goal": ""}]
+    else:
+        assert value[0].startswith("com.atlassian.greenhopper.service.sprint.Sprint@")
+        assert ",state=ACTIVE,name=Sprint 4," in value[0]
+    changelog = found["changelog"]
+    assert (changelog["total"], len(changelog["histories"])) == (2, 1)
+    assert changelog["histories"][0]["items"][0]["toString"] == "In Progress"  # the latest
+
+
+def test_fault_after_lets_the_first_calls_through(fake: FakeJira, http: requests.Session) -> None:
+    fake.faults.add("GET", r"/serverInfo$", "500", after=2)
+    codes = [http.get(f"{fake.api_url}/serverInfo").status_code for _ in range(4)]
+    assert codes == [200, 200, 500, 200]
+
+
 def test_faults_status_codes(fake: FakeJira, http: requests.Session) -> None:
     fake.faults.add("GET", r"/serverInfo$", "429", retry_after=7)
     fake.faults.add("*", r"/serverInfo$", "500")
@@ -370,7 +421,7 @@ def test_wrong_api_version_and_unknown_paths(fake: FakeJira, http: requests.Sess
     other = "2" if fake.flavour == "cloud" else "3"
     assert http.get(f"{fake.url}/rest/api/{other}/issue/OPS-1").status_code == 404
     assert http.get(f"{fake.api_url}/nonsense").status_code == 404
-    assert http.get(f"{fake.url}/rest/api/3/myself").status_code == 501
+    assert http.get(f"{fake.url}/rest/api/3/dashboard").status_code == 501
     assert len(fake.take_violations()) == 3
 
 

@@ -77,8 +77,21 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
-    from tracker.views import account, admin, backlog, home, initiatives, jira, stories, suggestions
+    from tracker.views import (
+        account,
+        admin,
+        backlog,
+        home,
+        hooks,
+        initiatives,
+        jira,
+        preferences,
+        stories,
+        suggestions,
+        sync_runs,
+    )
     from tracker.views import auth as auth_views
+    from tracker.views import digests as digest_views
 
     for blueprint in (
         home.bp,
@@ -90,6 +103,10 @@ def _register_blueprints(app: Flask) -> None:
         initiatives.bp,
         stories.bp,
         jira.bp,
+        digest_views.bp,
+        preferences.bp,
+        hooks.bp,
+        sync_runs.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

@@ -18,6 +18,7 @@ from tracker.schemas import SuggestionPublic
 from tracker.services.csv_import import MAX_ROWS
 
 if TYPE_CHECKING:
+    from tracker.services.delivery import Progress
     from tracker.services.stories_lint import LintProblem
 
 # The story edit form's own limits, so the API accepts no more than a PM could type there.
@@ -112,6 +113,74 @@ class InitiativeSuggestion(SQLModel):
     vote_count: int
 
 
+class StuckStoryPublic(SQLModel):
+    story_id: int
+    summary: str
+    jira_key: str
+    browse_url: str
+    status: str = Field(description="The Jira status it has been in since `since`")
+    since: datetime
+    days: int = Field(description="Whole days in that status")
+
+
+class MissingStoryPublic(SQLModel):
+    story_id: int
+    summary: str
+    jira_key: str
+    missing_since: datetime
+
+
+class InitiativeDelivery(SQLModel):
+    """Progress in Jira over the stories the caller may see."""
+
+    stories_done: int
+    stories_total: int
+    points_done: int
+    points_total: int = Field(description="Stories without points count in neither figure")
+    percent_by_stories: int | None = Field(description="Whole percent, rounded down; null if none")
+    percent_by_points: int | None
+    stuck: list[StuckStoryPublic] = Field(
+        description="Stories not done and in one status longer than sync.stuck_after_days"
+    )
+    missing: list[MissingStoryPublic] = Field(
+        description="Stories whose issue Jira no longer returns; PMs only, else empty"
+    )
+
+    @classmethod
+    def of(cls, progress: Progress, *, show_missing: bool) -> Self:
+        return cls(
+            stories_done=progress.stories_done,
+            stories_total=progress.stories_total,
+            points_done=progress.points_done,
+            points_total=progress.points_total,
+            percent_by_stories=progress.percent_by_stories,
+            percent_by_points=progress.percent_by_points,
+            stuck=[
+                StuckStoryPublic(
+                    story_id=story.story_id,
+                    summary=story.summary,
+                    jira_key=story.jira_key,
+                    browse_url=story.browse_url,
+                    status=story.status_name,
+                    since=story.since,
+                    days=story.days,
+                )
+                for story in progress.stuck
+            ],
+            missing=[
+                MissingStoryPublic(
+                    story_id=story.story_id,
+                    summary=story.summary,
+                    jira_key=story.jira_key,
+                    missing_since=story.missing_since,
+                )
+                for story in progress.missing
+            ]
+            if show_missing
+            else [],
+        )
+
+
 class InitiativePublic(SQLModel):
     id: int
     name: str
@@ -124,6 +193,7 @@ class InitiativePublic(SQLModel):
     story_count: int = Field(description="Story drafts in it that the caller may see")
     created_at: datetime
     updated_at: datetime
+    delivery: InitiativeDelivery
 
     @classmethod
     def of(cls, initiative: Initiative, *, owner: User | None, **extra: Any) -> Self:

@@ -33,11 +33,15 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    from tracker.cli_jira import jira_group  # it builds on this module, so import it late
+    from tracker.cli_digest import digest_group  # these build on this module: import late
+    from tracker.cli_jira import jira_group
+    from tracker.cli_sync import sync_group
 
     for command in (db_group, users_group, orgs_group, demo_group, check_config, serve, scheduler):
         app.cli.add_command(command)
     app.cli.add_command(jira_group)
+    app.cli.add_command(digest_group)
+    app.cli.add_command(sync_group)
 
 
 # --- database -----------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ class Permission(StrEnum):
     MANAGE_INITIATIVES = "initiatives:manage"
     VIEW_STORIES = "stories:view"
     MANAGE_STORIES = "stories:manage"
+    # Which digests a person sees is narrowed further by services/digest_pages.py.
+    VIEW_DIGESTS = "digests:view"
+    SEND_DIGESTS = "digests:send"
 
 
 _EVERYONE = frozenset(
@@ -47,6 +50,7 @@ _EVERYONE = frozenset(
         Permission.MANAGE_OWN_ACCOUNT,
         Permission.USE_API,
         Permission.VIEW_SUGGESTIONS,
+        Permission.VIEW_DIGESTS,
     }
 )
 _CONTRIBUTOR = _EVERYONE | {Permission.SUBMIT_SUGGESTIONS, Permission.ENGAGE}
@@ -56,6 +60,7 @@ _PRODUCT = _CONTRIBUTOR | {
     Permission.MANAGE_INITIATIVES,
     Permission.VIEW_STORIES,
     Permission.MANAGE_STORIES,
+    Permission.SEND_DIGESTS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -39,6 +39,32 @@ class SuggestionCreate(SQLModel):
     confidential: bool = False
 
 
+class StoryDeliveryPublic(SQLModel):
+    """One story of a suggestion and where its Jira issue stands (empty until pushed)."""
+
+    story_id: int
+    summary: str
+    jira_key: str = Field(description="'' until the story is pushed")
+    browse_url: str
+    status: str = Field(description="Jira's status name; '' until the first sync")
+    delivery_state: str | None = Field(description="todo, in_progress or done; null if unknown")
+    assignee: str
+    fix_versions: list[str]
+    sprint: str
+    updated: datetime | None = Field(description="When Jira last changed the issue")
+    missing_since: datetime | None = Field(
+        description="Jira stopped returning the issue (deleted or hidden); PMs only, else null"
+    )
+
+
+class SuggestionDelivery(SQLModel):
+    in_jira_at: datetime | None = Field(description="When its first story reached Jira")
+    delivered_at: datetime | None = Field(description="When its last story was done")
+    stories_done: int
+    stories_total: int
+    stories: list[StoryDeliveryPublic] = Field(description="Oldest story first")
+
+
 class SuggestionPublic(SQLModel):
     id: int
     title: str
@@ -67,3 +93,7 @@ class SuggestionPublic(SQLModel):
     hours_saved_per_week: float | None
     created_at: datetime
     updated_at: datetime
+    delivery: SuggestionDelivery | None = Field(
+        default=None,
+        description="Its stories in Jira; given by GET /suggestions/{id}, null elsewhere",
+    )

@@ -180,6 +180,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notification_sent_at"), ["sent_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notification_status"), ["status"], unique=False)
         batch_op.create_index(
+            batch_op.f("ix_notification_status_change_id"), ["status_change_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_notification_suggestion_id"), ["suggestion_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_notification_user_id"), ["user_id"], unique=False)
@@ -316,6 +319,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notification_user_id"))
         batch_op.drop_index(batch_op.f("ix_notification_suggestion_id"))
         batch_op.drop_index(batch_op.f("ix_notification_status"))
+        batch_op.drop_index(batch_op.f("ix_notification_status_change_id"))
         batch_op.drop_index(batch_op.f("ix_notification_sent_at"))
         batch_op.drop_index(batch_op.f("ix_notification_created_at"))
 

@@ -112,6 +112,7 @@ SYSTEM_FIELDS = (
     _system("updated", "Updated", "datetime", settable=False),
 )
 REQUIRED = {"summary", "issuetype", "project"}
+SPRINT_PLUGIN = "com.pyxis.greenhopper.jira:gh-sprint"
 
 
 def _custom(fid: str, name: str, type_: str, plugin: str) -> FieldDef:
@@ -129,6 +130,8 @@ class FieldConfig:
     story_points_name: str
     epic_link_field: str | None = None
     epic_name_field: str | None = None
+    # Jira Software's Sprint field (set through the agile API, never on create screens here).
+    sprint_field: str | None = None
 
     @classmethod
     def for_flavour(
@@ -138,8 +141,10 @@ class FieldConfig:
         story_points_name: str | None = None,
         epic_link_field: str | None = None,
         epic_name_field: str | None = None,
+        sprint_field: str | None = None,
     ) -> FieldConfig:
-        """Defaults per flavour; pass "" for epic_link_field/epic_name_field to drop them."""
+        """Defaults per flavour; pass "" for epic_link_field/epic_name_field/sprint_field to
+        drop them."""
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {FLAVOURS}, not {flavour!r}")
         cloud = flavour == CLOUD
@@ -155,12 +160,18 @@ class FieldConfig:
             if epic_name_field is not None
             else (None if cloud else "customfield_10011")
         )
+        sprint = (
+            sprint_field
+            if sprint_field is not None
+            else ("customfield_10020" if cloud else "customfield_10104")
+        )
         return cls(
             flavour,
             story_points_field or sp[0],
             story_points_name or sp[1],
             link or None,
             name or None,
+            sprint or None,
         )
 
     def all_fields(self) -> list[FieldDef]:
@@ -175,6 +186,21 @@ class FieldConfig:
         if self.epic_name_field:
             label = "com.pyxis.greenhopper.jira:gh-epic-label"
             fields.append(_custom(self.epic_name_field, "Epic Name", "string", label))
+        if self.sprint_field:
+            fields.append(
+                FieldDef(
+                    self.sprint_field,
+                    "Sprint",
+                    {
+                        "type": "array",
+                        # Cloud answers sprint objects, Data Center the sprints' toString().
+                        "items": "json" if self.flavour == CLOUD else "string",
+                        "custom": SPRINT_PLUGIN,
+                        "customId": int(self.sprint_field.split("_")[1]),
+                    },
+                    settable=False,
+                )
+            )
         return fields
 
     def screen(self, issue_type: IssueType) -> list[FieldDef]:

@@ -42,12 +42,19 @@ class FakeJira:
         story_points_name: str | None = None,
         epic_link_field: str | None = None,
         epic_name_field: str | None = None,
+        sprint_field: str | None = None,
+        time_zone: str = "Etc/UTC",
         deployment_type: str | None = None,
         version_numbers: tuple[int, ...] | None = None,
         check_responses: bool = True,
     ) -> None:
         self.config = FieldConfig.for_flavour(
-            flavour, story_points_field, story_points_name, epic_link_field, epic_name_field
+            flavour,
+            story_points_field,
+            story_points_name,
+            epic_link_field,
+            epic_name_field,
+            sprint_field,
         )
         self.flavour = flavour
         self.latency = latency
@@ -58,6 +65,9 @@ class FakeJira:
         self.check_responses = check_responses
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.state = State(self.config, lambda: _aware(self.clock()))
+        self.state.time_zone = time_zone
+        # Search results carry at most this many histories when changelog is expanded.
+        self.search_changelog_cap: int | None = None
         self.faults = Faults()
         self.bulk_enabled = True
         self.bulk_disabled_status = 404
@@ -243,6 +253,21 @@ class FakeJira:
     ) -> None:
         """Move to a status (new names need a category: To Do / In Progress / Done)."""
         self.state.transition(self._get(key), status_name, category, resolution)
+
+    def set_sprints(self, key: str, *sprints: dict[str, Any]) -> None:
+        """Put the issue in sprints, e.g. {"id": 3, "name": "Sprint 3", "state": "active"}
+        (state: active, closed or future); none takes it out of every sprint."""
+        defaults = {"boardId": 1, "goal": ""}
+        self.state.set_sprints(self._get(key), [{**defaults, **s} for s in sprints])
+
+    @property
+    def time_zone(self) -> str:
+        """The API user's time zone (GET /myself); Jira reads JQL dates in it."""
+        return self.state.time_zone
+
+    @time_zone.setter
+    def time_zone(self, zone: str) -> None:
+        self.state.time_zone = zone
 
     def delete(self, key: str) -> None:
         self.state.delete(self._get(key))

@@ -22,6 +22,7 @@ class Fault:
     times: int | None  # None: every matching call
     opts: dict[str, Any] = field(default_factory=dict)
     hits: int = 0
+    passed: int = 0  # matching calls let through first (opts["after"])
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -31,6 +32,7 @@ class Fault:
 
 class Faults:
     """`add(method, path_regex, kind, times=1, **opts)`; the first live match fires per call.
+    Any kind takes after=n: the first n matching calls pass untouched (e.g. fail a second page).
 
     Kinds and options:
       "429": retry_after=1 (seconds), limit=100 -> Retry-After and X-RateLimit-* headers
@@ -59,6 +61,9 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.passed < int(fault.opts.get("after", 0)):
+                        fault.passed += 1
+                        continue
                     fault.hits += 1
                     return fault
         return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .state import Issue, State
 
@@ -35,11 +36,13 @@ UNBOUNDED = (
 
 class JqlError(Exception):
     """A 400 from the search. `contract` is False for data conditions (unknown key/project)
-    that a correct client can still hit, True for queries the fake (or Jira) cannot parse."""
+    that a correct client can still hit, True for queries the fake (or Jira) cannot parse.
+    Like Jira, a query naming several unknown values reports each (`messages`)."""
 
-    def __init__(self, message: str, contract: bool = True) -> None:
+    def __init__(self, message: str, contract: bool = True, more: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.contract = contract
+        self.messages = [message, *more]
 
 
 @dataclass
@@ -151,20 +154,23 @@ def parse(jql: str) -> Query:
     return _Parser(jql).parse()
 
 
-def _date(value: str, name: str) -> datetime:
+def _date(value: str, name: str, zone: tzinfo = UTC) -> datetime:
+    """Jira reads JQL dates in the searching user's time zone (the fake's `time_zone`)."""
     if re.fullmatch(r"[-+]?\d+[wdhm](\s*\d+[wdhm])*", value.strip()):
         raise JqlError(
             f"Error in the JQL Query: the fake does not support relative dates ({value})."
         )
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            return datetime.strptime(value, fmt).replace(tzinfo=zone).astimezone(UTC)
         except ValueError:
             continue
     raise JqlError(_BAD_DATE.format(value, name))
 
 
-def _matcher(clause: Clause, state: State, strict: bool, warnings: list[str]) -> Any:
+def _matcher(
+    clause: Clause, state: State, strict: bool, warnings: list[str], unknown: list[str]
+) -> Any:
     name, values = clause.field, clause.values
     if name == "labels":
         return lambda issue: bool(set(values) & set(issue.labels))
@@ -176,9 +182,7 @@ def _matcher(clause: Clause, state: State, strict: bool, warnings: list[str]) ->
                 message = f"An issue with key '{value}' does not exist for field '{name}'."
                 if name == "id" and not value.isdigit():
                     raise JqlError(f"The value '{value}' for field 'id' is invalid.")
-                if strict:
-                    raise JqlError(message, contract=False)
-                warnings.append(message)
+                (unknown if strict else warnings).append(message)
             else:
                 ids.add(issue.id)
         return lambda issue: issue.id in ids
@@ -188,13 +192,11 @@ def _matcher(clause: Clause, state: State, strict: bool, warnings: list[str]) ->
             project = state.project(value)
             if project is None:
                 message = f"The value '{value}' does not exist for the field 'project'."
-                if strict:
-                    raise JqlError(message, contract=False)
-                warnings.append(message)
+                (unknown if strict else warnings).append(message)
             else:
                 keys.add(project.key)
         return lambda issue: issue.project in keys
-    when = _date(values[0], name)
+    when = _date(values[0], name, ZoneInfo(state.time_zone))
     compare = {
         ">=": lambda a: a >= when,
         ">": lambda a: a > when,
@@ -217,8 +219,11 @@ def _sort_value(issue: Issue, name: str) -> Any:
 def run(query: Query, state: State, strict: bool = True) -> tuple[list[Issue], list[str]]:
     """Matching visible issues in order (default: key DESC), plus non-strict warnings."""
     warnings: list[str] = []
+    unknown: list[str] = []
     with state.lock:
-        matchers = [_matcher(c, state, strict, warnings) for c in query.clauses]
+        matchers = [_matcher(c, state, strict, warnings, unknown) for c in query.clauses]
+        if unknown:
+            raise JqlError(unknown[0], contract=False, more=tuple(unknown[1:]))
         found = [i for i in state.visible_issues() if all(m(i) for m in matchers)]
         found.sort(key=lambda i: int(i.id))
         for name, descending in reversed(query.order or [("key", True)]):

@@ -7,6 +7,7 @@ from typing import Any
 from .catalog import PRIORITIES, FieldDef, IssueType
 from .exchange import Ctx, Reply, error
 from .render import issue_type_json, jira_time, user_json
+from .state import API_USER
 
 BUILD_DATE = "2025-01-15T00:00:00.000+0000"
 LIST_OPS = ["add", "set", "remove"]
@@ -29,6 +30,16 @@ def server_info(ctx: Ctx) -> Reply:
             "serverTitle": "Jira",
         },
     )
+
+
+def myself(ctx: Ctx) -> Reply:
+    """The API user, with the profile time zone JQL dates are read in."""
+    user = user_json(ctx, API_USER)
+    user["timeZone"] = ctx.state.time_zone
+    user["locale"] = "en_US"
+    if not ctx.cloud:
+        user["emailAddress"] = "api-user@example.com"
+    return Reply(200, user)
 
 
 def fields(ctx: Ctx) -> Reply:

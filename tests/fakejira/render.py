@@ -80,8 +80,14 @@ class Selection:
 
 
 def issue_json(
-    ctx: Ctx, issue: Issue, selection: Selection, expand: set[str] | None = None
+    ctx: Ctx,
+    issue: Issue,
+    selection: Selection,
+    expand: set[str] | None = None,
+    changelog_cap: int | None = None,
 ) -> dict[str, Any]:
+    """One IssueBean. `changelog_cap`: at most that many histories, the most recent (search
+    results carry a truncated changelog on real sites; GET issue the whole one)."""
     if selection.id_only:
         return {"id": issue.id}
     expand = expand or set()
@@ -98,9 +104,11 @@ def issue_json(
     if "changelog" in expand:
         histories = [history_json(ctx, h) for h in reversed(issue.changelog)]
         total = len(histories)
+        if changelog_cap is not None:
+            histories = histories[:changelog_cap]
         out["changelog"] = {
             "startAt": 0,
-            "maxResults": total,
+            "maxResults": len(histories),
             "total": total,
             "histories": histories,
         }
@@ -183,4 +191,22 @@ def field_value(ctx: Ctx, issue: Issue, fid: str) -> Any:
         }
     if fid == "labels":
         return list(value or [])
+    if fid == config.sprint_field:
+        return sprint_json(ctx, value)
     return value
+
+
+def sprint_json(ctx: Ctx, sprints: list[dict[str, Any]] | None) -> list[Any] | None:
+    """Cloud: sprint objects. Data Center (REST v2): each sprint's Java toString()."""
+    if not sprints:
+        return None
+    if ctx.cloud:
+        return [dict(s) for s in sprints]
+    return [
+        f"com.atlassian.greenhopper.service.sprint.Sprint@{0x1A2B + int(s['id']):x}"
+        f"[id={s['id']},rapidViewId={s.get('boardId', 1)},state={str(s['state']).upper()},"
+        f"name={s['name']},startDate={s.get('startDate') or '<null>'},"
+        f"endDate={s.get('endDate') or '<null>'},completeDate=<null>,"
+        f"sequence={s['id']},goal={s.get('goal', '')}]"
+        for s in sprints
+    ]

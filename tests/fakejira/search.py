@@ -51,7 +51,7 @@ def _find(ctx: Ctx, jql: str, strict: bool, bounded: bool) -> tuple[list[Issue],
     except JqlError as exc:
         if exc.contract:
             ctx.violation(f"JQL {jql!r}: {exc}")
-        return error(400, str(exc))
+        return error(400, *exc.messages)
 
 
 def search_jql(ctx: Ctx) -> Reply:
@@ -68,9 +68,12 @@ def search_jql(ctx: Ctx) -> Reply:
         return error(400, BAD_TOKEN)
     page = issues[offset : offset + size]
     selection = Selection.parse(params.get("fields"), "id")
+    cap = ctx.fake.search_changelog_cap
     with ctx.state.lock:
         body: dict[str, Any] = {
-            "issues": [issue_json(ctx, i, selection, _expand(params.get("expand"))) for i in page]
+            "issues": [
+                issue_json(ctx, i, selection, _expand(params.get("expand")), cap) for i in page
+            ]
         }
     more = offset + len(page) < len(issues)
     if more and page:
@@ -91,9 +94,10 @@ def search_legacy(ctx: Ctx) -> Reply:
         return found
     issues, warnings = found
     selection = Selection.parse(params.get("fields"), "*navigable")
+    cap = ctx.fake.search_changelog_cap
     with ctx.state.lock:
         page = [
-            issue_json(ctx, i, selection, _expand(params.get("expand")))
+            issue_json(ctx, i, selection, _expand(params.get("expand")), cap)
             for i in issues[start : start + size]
         ]
     body: dict[str, Any] = {

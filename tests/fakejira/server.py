@@ -28,6 +28,7 @@ Handler = Callable[[Ctx], Reply]
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/serverInfo", meta.server_info),
     ("GET", "/field", meta.fields),
+    ("GET", "/myself", meta.myself),
     ("GET", "/project/<key>", meta.project),
     ("GET", "/issue/createmeta/<key>/issuetypes", meta.createmeta_types),
     ("GET", "/issue/createmeta/<key>/issuetypes/<type_id>", meta.createmeta_fields),

@@ -71,6 +71,8 @@ class State:
         self.issue_types: dict[str, IssueType] = {t.id: t for t in ISSUE_TYPES}
         self.statuses: dict[str, Status] = {s.id: replace(s) for s in DEFAULT_STATUSES}
         self.issues: dict[str, Issue] = {}
+        # The API user's profile time zone: /myself shows it and JQL dates are read in it.
+        self.time_zone = "Etc/UTC"
         self._keys: dict[str, str] = {}  # current and former keys -> issue id
         self._next_issue = 10000
         self._next_change = 10000
@@ -218,6 +220,26 @@ class State:
             self._keys[new_key] = issue.id
             item: dict[str, Any] = {"field": "Key", "fieldtype": "jira", "fieldId": "issuekey"}
             item.update({"from": None, "fromString": old_key, "to": None, "toString": new_key})
+            self._log(issue, [item], JIRA_USER)
+
+    def set_sprints(self, issue: Issue, sprints: list[dict[str, Any]]) -> None:
+        """Put the issue in these sprints (as the agile API would), logging a Sprint change."""
+        field_id = self.config.sprint_field
+        if field_id is None:
+            raise ValueError("this fake has no sprint field")
+        with self.lock:
+            old = issue.fields.get(field_id) or []
+            issue.fields[field_id] = [dict(s) for s in sprints] or None
+
+            def ids(items: list[dict[str, Any]]) -> str | None:
+                return ", ".join(str(s["id"]) for s in items) or None
+
+            def names(items: list[dict[str, Any]]) -> str | None:
+                return ", ".join(str(s["name"]) for s in items) or None
+
+            item: dict[str, Any] = {"field": "Sprint", "fieldtype": "custom", "fieldId": field_id}
+            item["from"], item["fromString"] = ids(old), names(old)
+            item["to"], item["toString"] = ids(sprints), names(sprints)
             self._log(issue, [item], JIRA_USER)
 
     def delete(self, issue: Issue) -> None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from sync.client import JiraClient
 from sync.discovery import metadata_cache
+from sync.sync_site import site_facts
 from sync.worker import run_pending_jobs
 from tests.fakejira import FakeJira
 from tests.tracker.test_stories import accepted_idea
@@ -54,8 +55,10 @@ def start_fake(flavour: str) -> Iterator[Callable[..., FakeJira]]:
 def _fresh_metadata() -> Iterator[None]:
     """Fakes reuse ports, so one test's discovered site must not leak into the next."""
     metadata_cache.clear()
+    site_facts.clear()
     yield
     metadata_cache.clear()
+    site_facts.clear()
 
 
 # --- the push world ----------------------------------------------------------------------------

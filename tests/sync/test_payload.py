@@ -120,7 +120,13 @@ def test_story_fields_carry_everything_the_screen_takes(flavour: str) -> None:
     assert fields["project"] == {"key": "OPS"}
     assert fields["issuetype"] == {"id": "10001"}
     assert fields["summary"] == "Route scam appeals"
-    assert fields["labels"] == ["from-tracker", "fraud", "initiative-tracker", "trk-t1-s7"]
+    assert fields["labels"] == [
+        "from-tracker",
+        "fraud",
+        "initiative-tracker",
+        "trk-t1",
+        "trk-t1-s7",
+    ]
     assert fields["priority"] == {"name": "P1"}  # mapped through jira.priority_map
     assert fields["components"] == [{"name": "Frontend"}, {"name": "Backend"}]
     assert fields[POINTS[flavour]] == 3
@@ -183,6 +189,7 @@ def test_missing_story_points_are_not_sent() -> None:
 
 def test_labels_keep_their_order_without_repeats_and_end_with_the_unique_one() -> None:
     assert story_labels(["a", "b"], ["b", "", "c"], "trk-x-s1") == ["a", "b", "c", "trk-x-s1"]
+    assert story_labels(["a"], ["trk-x"], "trk-x-s1", "trk-x") == ["a", "trk-x", "trk-x-s1"]
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
@@ -206,7 +213,7 @@ def test_datacenter_epic_needs_its_epic_name() -> None:
     assert fields["issuetype"] == {"id": "10000"}
     assert fields["summary"] == "Faster scam handling"
     assert fields["customfield_10011"] == "Faster scam handling"
-    assert fields["labels"] == ["from-tracker", "fraud", "trk-t1-e3"]
+    assert fields["labels"] == ["from-tracker", "fraud", "trk-t1", "trk-t1-e3"]
     assert fields["description"] == f"Initiative in the tracker: [{TRACKER}/initiatives/3]\n"
 
 

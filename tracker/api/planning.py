@@ -22,6 +22,7 @@ from tracker.api.suggestions import json_list
 from tracker.api_planning_schemas import (
     HealthUpdate,
     InitiativeCreate,
+    InitiativeDelivery,
     InitiativeDetail,
     InitiativePublic,
     InitiativeSuggestion,
@@ -36,9 +37,9 @@ from tracker.api_planning_schemas import (
     page_fields,
 )
 from tracker.db import get_session
-from tracker.models import DraftState, Initiative, StoryDraft, User
-from tracker.permissions import Permission, requires
-from tracker.services import initiatives, stories
+from tracker.models import DraftState, Initiative, StoryDraft, User, utcnow
+from tracker.permissions import Permission, allowed, requires
+from tracker.services import delivery, initiatives, stories
 from tracker.services.stories_lint import LintProblem, lint
 from tracker.services.suggestions import get_suggestion
 
@@ -47,6 +48,18 @@ STORIES = "stories"
 
 
 # --- initiatives ------------------------------------------------------------------------------
+
+
+def _deliveries(session: Session, user: User, ids: list[int]) -> dict[int, InitiativeDelivery]:
+    """Progress in Jira of each initiative, over the stories the caller may see (one query)."""
+    progress = delivery.initiative_progress(
+        session, ids, settings=settings().sync, now=utcnow(), viewer=user
+    )
+    show_missing = allowed(user, Permission.MANAGE_STORIES)
+    return {
+        initiative_id: InitiativeDelivery.of(found, show_missing=show_missing)
+        for initiative_id, found in progress.items()
+    }
 
 
 def _detail(session: Session, user: User, initiative: Initiative) -> InitiativeDetail:
@@ -60,6 +73,7 @@ def _detail(session: Session, user: User, initiative: Initiative) -> InitiativeD
         owner=owner,
         suggestion_count=len(members),
         story_count=len(drafts),
+        delivery=_deliveries(session, user, [initiative.id])[initiative.id],
         stakeholders=[PersonRef.of(person) for person in people],
         suggestions=[InitiativeSuggestion.model_validate(s, from_attributes=True) for s in members],
     )
@@ -83,7 +97,10 @@ def _saved(session: Session, user: User, initiative_id: int | None, status: int 
     tag=INITIATIVES,
 )
 def initiative_list() -> Response:
-    rows = initiatives.list_initiatives(get_session(), actor=actor())
+    session = get_session()
+    user = actor()
+    rows = initiatives.list_initiatives(session, actor=user)
+    progress = _deliveries(session, user, [row.initiative.id or 0 for row in rows])
     return json_list(
         [
             InitiativePublic.of(
@@ -91,6 +108,7 @@ def initiative_list() -> Response:
                 owner=row.owner,
                 suggestion_count=row.suggestion_count,
                 story_count=row.story_count,
+                delivery=progress[row.initiative.id or 0],
             )
             for row in rows
         ]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import jsonify, request, url_for
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from tracker.api import bp, to_json
@@ -17,10 +18,15 @@ from tracker.api.openapi import operation
 from tracker.api_schemas import SimilarSuggestion, SuggestionUpdate
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
-from tracker.models import Suggestion
-from tracker.permissions import Permission, requires
-from tracker.schemas import SuggestionCreate, SuggestionPublic
-from tracker.services import search
+from tracker.models import Suggestion, User
+from tracker.permissions import Permission, allowed, requires
+from tracker.schemas import (
+    StoryDeliveryPublic,
+    SuggestionCreate,
+    SuggestionDelivery,
+    SuggestionPublic,
+)
+from tracker.services import delivery, search
 from tracker.services import suggestions as service
 
 TAG = "suggestions"
@@ -74,12 +80,49 @@ def suggestion_create() -> Response:
     return response
 
 
+def delivery_of(session: Session, user: User, suggestion: Suggestion) -> SuggestionDelivery:
+    """Its stories in Jira; only PMs learn that an issue went missing (as on the page)."""
+    assert suggestion.id is not None
+    rows = delivery.suggestion_delivery(session, suggestion.id)
+    pm = allowed(user, Permission.MANAGE_STORIES)
+    return SuggestionDelivery(
+        in_jira_at=suggestion.in_jira_at,
+        delivered_at=suggestion.delivered_at,
+        stories_done=sum(row.done for row in rows),
+        stories_total=len(rows),
+        stories=[
+            StoryDeliveryPublic(
+                story_id=row.story.id or 0,
+                summary=row.story.summary,
+                jira_key=row.jira_key,
+                browse_url=row.browse_url,
+                status=row.status_name,
+                delivery_state=row.state.value if row.state else None,
+                assignee=row.assignee,
+                fix_versions=list(row.fix_versions),
+                sprint=row.sprint,
+                updated=row.updated,
+                missing_since=row.missing_since if pm else None,
+            )
+            for row in rows
+        ],
+    )
+
+
 @bp.get("/suggestions/<int:suggestion_id>")
 @requires(Permission.VIEW_SUGGESTIONS)
-@operation("One suggestion with its vote and comment counts", response=SuggestionPublic, tag=TAG)
+@operation(
+    "One suggestion with its vote and comment counts and its stories' status in Jira",
+    response=SuggestionPublic,
+    tag=TAG,
+)
 def suggestion_detail(suggestion_id: int) -> Response:
-    found = service.get_suggestion(get_session(), actor=actor(), suggestion_id=suggestion_id)
-    return to_json(public(found))
+    session = get_session()
+    user = actor()
+    found = service.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
+    answer = public(found)
+    answer.delivery = delivery_of(session, user, found)
+    return to_json(answer)
 
 
 @bp.patch("/suggestions/<int:suggestion_id>")

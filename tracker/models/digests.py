@@ -28,6 +28,8 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     # A SENDING row found after a crash: it may or may not have gone out.
     UNCONFIRMED = "unconfirmed"
+    # Dropped without an email: the person opted out, left, or may no longer see the idea.
+    SKIPPED = "skipped"
 
 
 class Digest(SQLModel, table=True):
@@ -81,7 +83,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     suggestion_id: int = Field(foreign_key="suggestion.id", index=True)
-    status_change_id: int | None = Field(default=None, foreign_key="statuschange.id")
+    status_change_id: int | None = Field(default=None, foreign_key="statuschange.id", index=True)
     kind: str = Field(max_length=20)  # accepted, declined, merged, pushed, delivered
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from tracker.errors import Conflict, PermissionDenied, ValidationFailed
@@ -48,6 +48,14 @@ def _snapshot(suggestion: Suggestion) -> dict[str, Any] | None:
 def _record(
     session: Session, suggestion: Suggestion, actor: User | None, to: Status, reason: str
 ) -> StatusChange:
+    change = _move(suggestion, actor, to, reason)
+    session.add(change)
+    session.add(suggestion)
+    return change
+
+
+def _move(suggestion: Suggestion, actor: User | None, to: Status, reason: str) -> StatusChange:
+    """Move the suggestion (not yet saved) and return the history entry that records it."""
     assert suggestion.id is not None
     change = StatusChange(
         suggestion_id=suggestion.id,
@@ -57,7 +65,6 @@ def _record(
         reason=reason,
         score_snapshot=_snapshot(suggestion),
     )
-    session.add(change)
     suggestion.status = to
     suggestion.updated_at = utcnow()
     if to in DECIDED:
@@ -65,7 +72,6 @@ def _record(
     elif to in REOPENED:
         suggestion.decided_at = None
         suggestion.decision_reason = ""
-    session.add(suggestion)
     return change
 
 
@@ -200,12 +206,37 @@ def unmerge(session: Session, *, actor: User, duplicate_id: int, reason: str = "
     return duplicate
 
 
+def record_system_moves(
+    session: Session, *, moves: Sequence[tuple[Suggestion, Status, str]]
+) -> None:
+    """Moves the tracker makes itself (the Jira sync: delivered and back), each (suggestion,
+    status, reason) recorded without an actor; one INSERT however many, since a sync may
+    deliver dozens at once. The caller has checked that each move applies."""
+    changes = [_move(suggestion, None, to, reason) for suggestion, to, reason in moves]
+    for suggestion, _, _ in moves:
+        session.add(suggestion)
+    if changes:
+        session.execute(
+            insert(StatusChange), [change.model_dump(exclude={"id"}) for change in changes]
+        )
+
+
 def mark_in_delivery(session: Session, *, suggestion: Suggestion, reason: str) -> None:
-    """A system move when the first story reaches Jira; nothing happens past accepted.
+    """A system move when the first story reaches Jira; nothing happens past accepted. The
+    first push also stamps `in_jira_at` (lead times start there).
 
     Parallel push batches may push two stories of one suggestion at once: the conditional
-    UPDATE lets exactly one of them make (and record) the move."""
-    if suggestion.status is not Status.ACCEPTED or suggestion.id is None:
+    UPDATEs let exactly one of them make (and record) the move."""
+    if suggestion.id is None:
+        return
+    if suggestion.in_jira_at is None:
+        session.execute(
+            update(Suggestion)
+            .where(col(Suggestion.id) == suggestion.id, col(Suggestion.in_jira_at).is_(None))
+            .values(in_jira_at=utcnow())
+        )
+        session.refresh(suggestion, ["in_jira_at"])
+    if suggestion.status is not Status.ACCEPTED:
         return
     moved = session.execute(
         update(Suggestion)

@@ -12,12 +12,23 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
-from tracker.models import Comment, Status, StatusChange, Suggestion, User, Vote, Watch
+from tracker.models import (
+    Comment,
+    Status,
+    StatusChange,
+    StatusEvent,
+    Suggestion,
+    User,
+    Vote,
+    Watch,
+)
 from tracker.services import decisions, engagement, scoring, visibility
+from tracker.services.delivery import StoryStatus, recent_events, suggestion_delivery
 from tracker.services.suggestions import can_edit, get_suggestion
 
 # Statuses whose decision reason the submitter is shown.
 REASONED = frozenset({Status.ACCEPTED, Status.DECLINED, Status.PARKED})
+TIMELINE_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,16 @@ class DetailPage:
     watchers: Sequence[str]
     watching: bool
     editable: bool
+    delivery: Sequence[StoryStatus]  # its stories and their Jira status
+    timeline: Sequence[StatusEvent]  # the latest Jira status changes of its stories, newest first
 
     @property
     def decision_reason(self) -> str:
         return decision_reason(self.suggestion)
+
+    @property
+    def stories_done(self) -> int:
+        return sum(row.done for row in self.delivery)
 
 
 def decision_reason(suggestion: Suggestion) -> str:
@@ -213,4 +230,6 @@ def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> Detail
         watchers=sorted(names.get(user_id, "a former user") for user_id in watcher_ids),
         watching=viewer.id in watcher_ids,
         editable=can_edit(viewer, suggestion),
+        delivery=suggestion_delivery(session, suggestion.id),
+        timeline=recent_events(session, suggestion_id=suggestion.id, limit=TIMELINE_LENGTH),
     )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from tracker.db import get_session
 from tracker.errors import DomainError
-from tracker.models import Health, Initiative
+from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import initiatives, stories
+from tracker.services import delivery, initiatives, stories
 from tracker.views.forms import apply_errors, optional_id
 from tracker.views.planning_forms import (
     HealthForm,
@@ -24,11 +24,22 @@ from tracker.views.planning_forms import (
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
 
+def _progress(session: Session, ids: list[int]) -> dict[int, delivery.Progress]:
+    """Delivery progress counted over the stories the viewer may see."""
+    viewer = current_user._get_current_object()
+    assert isinstance(viewer, User)  # the route's permission check let only users in
+    return delivery.initiative_progress(
+        session, ids, settings=current_app.config["SETTINGS"].sync, now=utcnow(), viewer=viewer
+    )
+
+
 @bp.get("")
 @requires(Permission.VIEW_INITIATIVES)
 def index() -> str:
-    rows = initiatives.list_initiatives(get_session(), actor=current_user)
-    return render_template("initiatives/index.html", rows=rows)
+    session = get_session()
+    rows = initiatives.list_initiatives(session, actor=current_user)
+    progress = _progress(session, [row.initiative.id for row in rows if row.initiative.id])
+    return render_template("initiatives/index.html", rows=rows, progress=progress)
 
 
 def _with_choices(session: Session, form: InitiativeForm) -> InitiativeForm:
@@ -142,6 +153,8 @@ def _detail_page(
             session, actor=current_user, initiative_id=initiative_id
         ),
         drafts=drafts,
+        progress=_progress(session, [initiative_id])[initiative_id],
+        stuck_after_days=f"{current_app.config['SETTINGS'].sync.stuck_after_days:g}",
         health_form=health_form,
         pick_form=pick_form,
         manage=manage,

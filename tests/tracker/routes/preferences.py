@@ -1,0 +1,9 @@
+from tests.tracker.routes import ALL, PUBLIC, Row
+
+ROWS: dict[str, Row] = {
+    "preferences.email": ("GET", "/account/email", ALL),
+    "preferences.unfollow": ("POST", "/account/email/initiatives/999/unfollow", ALL),
+    # The signed token is the authorisation; a made-up one gets the friendly 400 page.
+    "preferences.unsubscribe": ("GET", "/unsubscribe/not-a-token", PUBLIC),
+    "preferences.unsubscribe_confirm": ("POST", "/unsubscribe/not-a-token", PUBLIC),
+}

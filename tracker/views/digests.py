@@ -1,0 +1,135 @@
+"""Digest pages: the list of digests a person may see, each digest's permalink and Markdown
+export, the deliveries PMs watch, and the PMs' "send now" button.
+
+Which digest a person may open is decided by services/digest_pages.py; any other is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
+
+from tracker import digest_render
+from tracker.config import Settings
+from tracker.db import get_session
+from tracker.errors import DomainError
+from tracker.models.digests import Audience
+from tracker.pagination import clamp
+from tracker.permissions import Permission, requires
+from tracker.services import digest_pages
+
+bp = Blueprint("digests", __name__, url_prefix="/digests")
+
+
+class SendNowForm(FlaskForm):  # type: ignore[misc]
+    """No fields: the CSRF token is the whole form."""
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+def _permalink(digest_id: int) -> str:
+    return digest_render.digest_url(_settings().base_url, digest_id)
+
+
+@bp.get("")
+@requires(Permission.VIEW_DIGESTS)
+def index() -> str:
+    session = get_session()
+    audience = request.args.get("audience", "")
+    if audience not in {a.value for a in Audience}:
+        audience = ""
+    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    page = digest_pages.list_digests(
+        session, viewer=current_user, page=number, per_page=size, audience=audience or None
+    )
+    sees_all = digest_pages.sees_all(current_user)
+    return render_template(
+        "digests/index.html",
+        page=page,
+        audience=audience,
+        audiences=list(Audience),
+        sees_all=sees_all,
+        overview=digest_pages.delivery_overview(session, viewer=current_user) if sees_all else None,
+        form=SendNowForm(),
+        fmt=digest_render.DigestFormat({"timezone": _settings().timezone}),
+    )
+
+
+@bp.get("/<int:digest_id>")
+@requires(Permission.VIEW_DIGESTS)
+def page(digest_id: int) -> str:
+    session = get_session()
+    digest = digest_pages.get_digest(session, viewer=current_user, digest_id=digest_id)
+    deliveries = (
+        digest_pages.deliveries_of(session, viewer=current_user, digest=digest)
+        if digest_pages.sees_all(current_user)
+        else None
+    )
+    return render_template(
+        "digests/page.html",
+        digest=digest,
+        deliveries=deliveries,
+        **digest_render.page_context(digest.content),
+    )
+
+
+@bp.get("/<int:digest_id>.md")
+@requires(Permission.VIEW_DIGESTS)
+def markdown(digest_id: int) -> Response:
+    session = get_session()
+    digest = digest_pages.get_digest(session, viewer=current_user, digest_id=digest_id)
+    text = digest_render.render_markdown(digest.content, web_url=_permalink(digest_id))
+    response = Response(text, mimetype="text/markdown")
+    disposition = "attachment" if request.args.get("download") else "inline"
+    filename = f"digest-{digest_id}-{digest.period_end:%Y-%m-%d}.md"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@bp.post("/send-now")
+@requires(Permission.SEND_DIGESTS)
+def send_now() -> BaseResponse:
+    form = SendNowForm()
+    if not form.validate_on_submit():  # only the CSRF token can fail, and CSRFProtect says so
+        flash("The form expired; reload the page and try again.", "error")
+        return redirect(url_for("digests.index"))
+    from tracker.services import digests
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        result = digests.send_now(app, actor=current_user._get_current_object())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("digests.index"))
+    report = result.report
+    if report.busy:
+        flash(
+            f"Prepared {result.prepared} digests; another run is sending right now and will "
+            "deliver them.",
+            "success",
+        )
+        return redirect(url_for("digests.index"))
+    message = f"Prepared {result.prepared} digests and sent {report.sent} emails."
+    if report.failed or report.unconfirmed:
+        message += (
+            f" {report.failed} failed (retried later), {report.unconfirmed} unconfirmed;"
+            " see the deliveries below."
+        )
+        flash(message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("digests.index"))

@@ -1,0 +1,97 @@
+"""Admin page of the Jira status sync: recent runs, how the sync stands, and buttons to run one.
+
+A run started here goes to a background thread under the scheduler job's lease
+(sync/manual_sync.py), so the page answers at once and never runs beside a scheduled sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from tracker.db import get_session
+from tracker.models import SyncKind, SyncRun, utcnow
+from tracker.pagination import clamp
+from tracker.permissions import Permission, requires
+from tracker.services import sync_runs
+
+bp = Blueprint("sync_runs", __name__, url_prefix="/admin/sync")
+
+KIND_LABELS = {SyncKind.INCREMENTAL.value: "Incremental", SyncKind.FULL.value: "Full reconcile"}
+# The state's badge: a succeeded run looks like other finished work, an interrupted one failed.
+STATE_BADGES = {"succeeded": "done", "running": "running", "failed": "failed"}
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: SyncRun
+    kind: str
+    duration: str
+    state: str
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES.get(self.state, "failed")
+
+
+def _duration(run: SyncRun) -> str:
+    seconds = sync_runs.duration_seconds(run)
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _row(run: SyncRun, holders: Sequence[sync_runs.LeaseHolder]) -> RunRow:
+    kind = KIND_LABELS.get(run.kind, run.kind)
+    return RunRow(run, kind, _duration(run), sync_runs.shown_state(run, holders))
+
+
+@bp.get("")
+@requires(Permission.MANAGE_USERS)
+def index() -> str:
+    from sync.status_sync import next_due, sync_enabled
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    session = get_session()
+    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    page = sync_runs.recent_runs(session, page=number, per_page=size)
+    moment = utcnow()
+    settings = app.config["SETTINGS"]
+    overview = sync_runs.overview(session, now=moment)
+    return render_template(
+        "admin/sync.html",
+        page=page,
+        rows=[_row(run, overview.holders) for run in page.items],
+        overview=overview,
+        next_due=next_due(session, settings.sync, moment),
+        scheduled=sync_enabled(app),
+        configured=bool(settings.jira.base_url),
+    )
+
+
+@bp.post("/run")
+@requires(Permission.MANAGE_USERS)
+def start() -> Response:
+    from sync.manual_sync import refusal, start_in_background
+    from sync.worker import worker_name
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        kind = SyncKind(request.form.get("kind", ""))
+    except ValueError:
+        flash("Choose an incremental sync or a full reconcile.", "error")
+        return redirect(url_for("sync_runs.index"))
+    reason = refusal(app, kind=kind)
+    if reason:
+        flash(reason, "error")
+        return redirect(url_for("sync_runs.index"))
+    start_in_background(app, kind=kind, owner=worker_name("web"))
+    label = "A full reconcile" if kind is SyncKind.FULL else "A sync"
+    flash(f"{label} has started; reload the page to see how it went.", "success")
+    return redirect(url_for("sync_runs.index"))
