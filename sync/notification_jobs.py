@@ -81,7 +81,7 @@ def run(app: Flask, *, now: datetime | None = None) -> NotificationReport:
                     log.warning("notifications not sent: %s", exc.message)
                     with session_scope(app) as session:
                         notification_batches.record_unreachable(
-                            session, user_ids=due[index:], error=exc.message
+                            session, settings=settings, user_ids=due[index:], error=exc.message
                         )
                     report.failed += len(due) - index
                     break
@@ -102,7 +102,10 @@ def _send(app: Flask, mailer: Mailer, batch: NotificationBatch, now: datetime) -
         log.warning("notifications to user %s not sent: %s", batch.user_id, exc.message)
         with session_scope(app) as session:
             notification_batches.mark_failed(
-                session, notification_ids=batch.notification_ids, error=exc.message
+                session,
+                settings=_settings(app),
+                notification_ids=batch.notification_ids,
+                error=exc.message,
             )
         return False
     with session_scope(app) as session:

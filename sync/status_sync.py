@@ -28,14 +28,12 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from flask import Flask
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
-from tracker.config import JiraSettings, Settings, SyncSettings
+from tracker.config import JiraSettings, Settings
 from tracker.db import session_scope
 from tracker.models import utcnow
-from tracker.models.sync import RunState, SyncKind, SyncRun
-from tracker.services import delivery
+from tracker.models.sync import RunState, SyncKind
+from tracker.services import delivery, sync_runs
 from tracker.services.delivery import ApplyResult
 from tracker.services.jira_snapshots import IssueSnapshot
 
@@ -47,8 +45,6 @@ from .sync_site import site_facts
 
 __all__ = [
     "SyncSummary",
-    "backoff_until",
-    "next_due",
     "run_sync",
     "scheduled_full",
     "scheduled_incremental",
@@ -60,8 +56,6 @@ log = logging.getLogger(__name__)
 ClientFactory = Callable[[JiraSettings], JiraClient]
 Clock = Callable[[], datetime]
 SOURCE = "sync"
-# Consecutive failures looked at for the backoff; beyond this the wait is at its cap anyway.
-BACKOFF_LOOKBACK = 32
 
 
 @dataclass(frozen=True)
@@ -109,18 +103,13 @@ def run_sync(
     timer = time.perf_counter()
     started = clock()
     with session_scope(app) as session:
-        since = last_success(session) if kind == SyncKind.INCREMENTAL else None
-        margin = timedelta(minutes=settings.sync.safety_margin_minutes)
-        run = SyncRun(
-            kind=kind.value,
-            owner=owner[:80],
-            started_at=started,
-            window_start=None if since is None else since - margin,
+        run_id, window = sync_runs.start_run(
+            session,
+            kind=kind,
+            owner=owner,
+            started=started,
+            margin=timedelta(minutes=settings.sync.safety_margin_minutes),
         )
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        run_id, window = run.id, run.window_start
     tally = _Tally()
     calls, error = 0, ""
     client: JiraClient | None = None
@@ -142,14 +131,18 @@ def run_sync(
             client.close()
     state = RunState.FAILED if error else RunState.SUCCEEDED
     with session_scope(app) as session:
-        stored = session.get(SyncRun, run_id)
-        assert stored is not None
-        stored.state = state.value
-        stored.calls = calls
-        stored.checked, stored.changed = tally.checked, tally.changed
-        stored.missing, stored.events = tally.missing, tally.events
-        stored.error = error
-        stored.finished_at = clock()
+        sync_runs.finish_run(
+            session,
+            run_id=run_id,
+            state=state,
+            calls=calls,
+            checked=tally.checked,
+            changed=tally.changed,
+            missing=tally.missing,
+            events=tally.events,
+            error=error,
+            finished=clock(),
+        )
     seconds = time.perf_counter() - timer
     log.info(
         "status sync %d (%s) %s in %.1f s: %d calls, %d checked, %d changed, %d missing",
@@ -174,12 +167,6 @@ def run_sync(
         error=error,
         seconds=seconds,
     )
-
-
-def last_success(session: Session) -> datetime | None:
-    """When the last successful run (incremental or full) started, by the tracker's clock."""
-    query = select(func.max(SyncRun.started_at)).where(SyncRun.state == RunState.SUCCEEDED.value)
-    return session.exec(query).one()
 
 
 def _connect(jira: JiraSettings, factory: ClientFactory | None) -> JiraClient:
@@ -281,42 +268,6 @@ def sync_enabled(app: Flask) -> bool:
     return bool(settings.jira.base_url) and settings.sync.enabled and settings.scheduler.enabled
 
 
-def backoff_until(session: Session, sync: SyncSettings) -> datetime | None:
-    """After k failed runs in a row (the latest runs of either kind, running ones aside), the
-    scheduled sync waits until the latest failure's start + min(interval x 2^k, max backoff);
-    None when the latest finished run succeeded (or there is none)."""
-    runs = session.exec(
-        select(SyncRun)
-        .where(SyncRun.state != RunState.RUNNING.value)
-        .order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
-        .limit(BACKOFF_LOOKBACK)
-    ).all()
-    failures = 0
-    for run in runs:
-        if run.state != RunState.FAILED.value:
-            break
-        failures += 1
-    if not failures:
-        return None
-    minutes = min(sync.interval_minutes * 2.0**failures, sync.max_backoff_minutes)
-    return runs[0].started_at + timedelta(minutes=minutes)
-
-
-def next_due(session: Session, settings: Settings | SyncSettings, now: datetime) -> datetime | None:
-    """When the scheduled incremental sync would next run, for status displays: the end of a
-    backoff if one is on, else an interval after the last incremental run started (it may be
-    past when the scheduler is not running); None before the first run."""
-    sync = settings.sync if isinstance(settings, Settings) else settings
-    latest = session.exec(
-        select(func.max(SyncRun.started_at)).where(SyncRun.kind == SyncKind.INCREMENTAL.value)
-    ).one()
-    regular = None if latest is None else latest + timedelta(minutes=sync.interval_minutes)
-    until = backoff_until(session, sync)
-    if until is None or until <= now:
-        return regular
-    return until if regular is None else max(until, regular)
-
-
 def _scheduler_owner() -> str:
     from .scheduler import process_name  # the scheduler imports this module
 
@@ -332,7 +283,7 @@ def scheduled_incremental(
     settings: Settings = app.config["SETTINGS"]
     clock = now or utcnow
     with session_scope(app) as session:
-        until = backoff_until(session, settings.sync)
+        until = sync_runs.backoff_until(session, sync=settings.sync)
     slack = timedelta(seconds=min(60.0, settings.sync.interval_minutes * 6.0))
     if until is not None and clock() + slack < until:
         log.info("status sync skipped: backing off after failed runs until %s", until)

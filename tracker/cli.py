@@ -7,11 +7,12 @@ import os
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from tracker import db, migrate
+from tracker.cli_common import current_flask_app, current_settings, fail, require_migrated
 from tracker.config import ConfigError, masked
 from tracker.errors import DomainError
 from tracker.models import Role
@@ -33,7 +34,8 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    from tracker.cli_digest import digest_group  # these build on this module: import late
+    # Imported when an app is built, not with this module: they pull in sync/ and the services.
+    from tracker.cli_digest import digest_group
     from tracker.cli_jira import jira_group
     from tracker.cli_sync import sync_group
 
@@ -88,11 +90,6 @@ def users_group() -> None:
     """Manage accounts."""
 
 
-def _fail(exc: DomainError) -> click.ClickException:
-    details = "; ".join(f"{name}: {text}" for name, text in exc.fields.items())
-    return click.ClickException(f"{exc.message} {details}".strip())
-
-
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
@@ -124,7 +121,7 @@ def users_create(
                 organisation_id=organisation_id,
             )
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         click.echo(f"Created {user.email} ({user.role.value}).")
 
 
@@ -158,7 +155,7 @@ def users_set_role(email: str, role: str, organisation_name: str | None) -> None
                 session, actor=None, user=user, role=role, organisation_id=organisation_id
             )
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         click.echo(f"{user.email} is now {user.role.value}.")
 
 
@@ -172,7 +169,7 @@ def users_deactivate(email: str) -> None:
             user = accounts.find_user_by_email(session, email)
             accounts.set_active(session, actor=None, user=user, active=False)
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         click.echo(f"{user.email} is deactivated.")
 
 
@@ -187,7 +184,7 @@ def users_ensure_admin(email: str) -> None:
                 session, email=email, password=os.environ.get("TRACKER_ADMIN_PASSWORD") or None
             )
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if generated:
         click.secho(
             f"Created admin {user.email} with password: {generated}\n"
@@ -213,7 +210,7 @@ def orgs_create(name: str, internal: bool) -> None:
         try:
             accounts.create_organisation(session, name=name, is_vendor=not internal)
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     click.echo(f"Created organisation {name}.")
 
 
@@ -229,13 +226,15 @@ def demo_load() -> None:
     from tracker import demo
 
     with db.session_scope() as session:
-        summary = demo.load(session, settings=current_app.config["SETTINGS"])
+        summary = demo.load(session, settings=current_settings())
     if not summary.created:
         click.echo("Demo data is already loaded.")
         return
     click.echo(
         f"Loaded {summary.suggestions} ideas, {summary.votes} votes, {summary.comments} "
-        f"comments, two initiatives and story drafts from {summary.users} people. "
+        f"comments, two initiatives and story drafts from {summary.users} people; "
+        f"{summary.pushed} stories in a placeholder Jira ({summary.delivered} ideas delivered) "
+        f"and {summary.digests} digests of last week. "
         "Sign in as priya.pm@example.com (PM), "
         f"agent1@example.com (agent), ana@northwind.example (vendor) or dana.lead@example.com "
         f"(stakeholder) with the password '{demo.DEMO_PASSWORD}'."
@@ -249,14 +248,7 @@ def demo_load() -> None:
 @with_appcontext
 def check_config() -> None:
     """Validate the configuration and print it with secrets masked."""
-    click.echo(json.dumps(masked(current_app.config["SETTINGS"]), indent=2, default=str))
-
-
-def _require_migrated() -> None:
-    if not migrate.is_up_to_date(db.engine()):
-        raise click.ClickException(
-            "The database schema is not up to date; run `tracker db upgrade`."
-        )
+    click.echo(json.dumps(masked(current_settings()), indent=2, default=str))
 
 
 @click.command("serve")
@@ -268,8 +260,8 @@ def serve(host: str, port: int, with_scheduler: bool) -> None:
     """Development server with the scheduler in the same process. Production uses gunicorn."""
     from sync.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _require_migrated()
+    app = current_flask_app()
+    require_migrated()
     scheduler = None
     if with_scheduler and app.config["SETTINGS"].scheduler.enabled:
         scheduler = build_scheduler(app, blocking=False)
@@ -288,8 +280,8 @@ def scheduler() -> None:
     """Run the scheduled jobs in the foreground (one such process per deployment)."""
     from sync.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _require_migrated()
+    app = current_flask_app()
+    require_migrated()
     click.echo("Scheduler running (Ctrl+C stops).")
     try:
         build_scheduler(app, blocking=True).start()

@@ -12,13 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker import db, digest_render
-from tracker.cli import _fail
+from tracker.cli_common import current_flask_app, current_settings, fail
 from tracker.config import Settings
 from tracker.errors import DomainError
 from tracker.formatting import format_datetime
@@ -27,13 +26,8 @@ from tracker.services import digest_content, digests, email_prefs
 from tracker.services.digest_delivery import due_clause
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _when(value: datetime) -> str:
-    return format_datetime(value, _settings().timezone)
+    return format_datetime(value, current_settings().timezone)
 
 
 @click.group("digest")
@@ -60,7 +54,7 @@ def preview(
 ) -> None:
     """Print the digest the audience would get for the period since its last digest, without
     saving or sending anything."""
-    settings = _settings()
+    settings = current_settings()
     end = _parse_end(period_end, settings.timezone)
     with Session(db.engine()) as session:  # closed without a commit: nothing is saved
         subject_key, user = _subject(session, Audience(audience), email, org_name)
@@ -77,7 +71,7 @@ def preview(
                 settings=settings,
             )
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if fmt == "markdown":
         click.echo(digest_render.render_markdown(content), nl=False)
         return
@@ -145,8 +139,8 @@ def _subject(
 def send(dry_run: bool) -> None:
     """Prepare the digests of the latest scheduled period (if not done yet) and email every
     pending delivery and due retry; exit 1 if an email failed."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    settings = _settings()
+    app = current_flask_app()
+    settings = current_settings()
     now = utcnow()
     period_end = digests.period_end_for(settings, now)
     if dry_run:

@@ -12,23 +12,17 @@ import socket
 from collections.abc import Sequence
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from sync.check import check_connection
 from tracker import db
-from tracker.cli import _fail
-from tracker.config import Settings
+from tracker.cli_common import current_flask_app, current_settings, fail
 from tracker.errors import DomainError, NotFound
 from tracker.models import DraftState, JiraLink, PushJob, PushState, User
 from tracker.pagination import MAX_PER_PAGE
 from tracker.services import accounts, initiatives, push_queue, stories
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
 
 
 @click.group("jira")
@@ -40,7 +34,7 @@ def jira_group() -> None:
 @with_appcontext
 def check() -> None:
     """Test the Jira settings against the live site (creates nothing); exit 1 on any problem."""
-    results = check_connection(_settings().jira)
+    results = check_connection(current_settings().jira)
     for result in results:
         if result.ok:
             click.echo(f"OK    {result.name}: {result.message}")
@@ -73,12 +67,12 @@ def push(
             actor = _actor(session, actor_email)
             job = _request_job(session, actor, story_ids, initiative_id, all_ready)
         except DomainError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         job_id, total, actor_id = job.id, job.total, actor.id
     assert job_id is not None
     assert actor_id is not None
     click.echo(f"Push #{job_id}: {total} {'item' if total == 1 else 'items'} queued.")
-    _run_queue(current_app._get_current_object(), total)  # type: ignore[attr-defined]
+    _run_queue(current_flask_app(), total)
     if not _report(job_id, actor_id):
         raise SystemExit(1)
 
@@ -97,7 +91,7 @@ def _request_job(
     initiative_id: int | None,
     all_ready: bool,
 ) -> PushJob:
-    site_id = _settings().jira.site_id
+    site_id = current_settings().jira.site_id
     if initiative_id is not None:
         return push_queue.request_initiative_push(
             session, actor=actor, initiative_id=initiative_id, site_id=site_id

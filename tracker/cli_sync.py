@@ -12,28 +12,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import click
-from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from tracker import db
-from tracker.config import Settings
+from tracker.cli_common import current_flask_app, current_settings
 from tracker.formatting import format_datetime
 from tracker.models import SyncKind, SyncRun, utcnow
 from tracker.services import sync_runs
 
 
-def _app() -> Flask:
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    return app
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _when(moment: datetime | None) -> str:
-    return "never" if moment is None else format_datetime(moment, _settings().timezone)
+    return "never" if moment is None else format_datetime(moment, current_settings().timezone)
 
 
 @click.group("sync")
@@ -51,7 +40,7 @@ def now(full: bool) -> None:
     kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
     owner = f"cli-{socket.gethostname()}-{os.getpid()}"[:80]
     try:
-        summary = run_now(_app(), kind=kind, owner=owner)
+        summary = run_now(current_flask_app(), kind=kind, owner=owner)
     except SyncNotStarted as exc:
         raise click.ClickException(exc.message) from None
     line = (
@@ -73,20 +62,20 @@ def now(full: bool) -> None:
 @with_appcontext
 def status(limit: int) -> None:
     """Recent runs, the last good ones, failures in a row, the next run and running jobs."""
-    from sync.status_sync import next_due, sync_enabled
+    from sync.status_sync import sync_enabled
 
     moment = utcnow()
     with db.session_scope() as session:
         runs = sync_runs.recent_runs(session, page=1, per_page=limit).items
         summary = sync_runs.overview(session, now=moment)
-        due = next_due(session, _settings().sync, moment)
+        due = sync_runs.next_due(session, sync=current_settings().sync, now=moment)
         for line in _table(runs, summary.holders):
             click.echo(line)
         click.echo("")
         click.echo(f"Last successful incremental run: {_when(_started(summary.last_incremental))}")
         click.echo(f"Last successful full reconcile:  {_when(_started(summary.last_full))}")
         click.echo(f"Failed runs in a row:            {summary.failures}")
-    if not sync_enabled(_app()):
+    if not sync_enabled(current_flask_app()):
         click.echo("Next incremental run:            none (the scheduled sync is switched off)")
     else:
         when = _when(due) if due else "at the scheduler's next tick (no sync has run yet)"

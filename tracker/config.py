@@ -144,6 +144,8 @@ class NotificationSettings(_Section):
     # Nobody gets more than one notification email per this many minutes.
     batch_minutes: float = Field(default=60, gt=0)
     check_interval_minutes: float = Field(default=5, gt=0)
+    # After this many failed sends a batch is given up (kept, marked failed, for the admin).
+    max_attempts: int = Field(default=5, ge=1, le=50)
 
 
 class SuggestionSettings(_Section):

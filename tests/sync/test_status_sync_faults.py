@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sync.status_sync import backoff_until, next_due, scheduled_full, scheduled_incremental
+from sync.status_sync import scheduled_full, scheduled_incremental
 from tests.fakejira import FakeJira
 from tests.sync.conftest import PushWorld, jira_config
 from tests.sync.sync_world import T0, SyncWorld
 from tracker import db
 from tracker.models import DeliveryState, Status, SyncKind
+from tracker.services.sync_runs import backoff_until, next_due
 
 MARGIN = timedelta(minutes=10)
 
@@ -217,7 +218,10 @@ def test_the_scheduled_sync_backs_off_after_failures(sw: SyncWorld) -> None:
 
     def due() -> tuple[Any, Any]:
         with db.session_scope(app) as session:
-            return backoff_until(session, settings.sync), next_due(session, settings, sw.fake.now)
+            return (
+                backoff_until(session, sync=settings.sync),
+                next_due(session, sync=settings.sync, now=sw.fake.now),
+            )
 
     assert due() == (None, sw.runs()[-1].started_at + timedelta(minutes=5))
     sw.fake.faults.add("*", r"/search(/jql)?$", "500", times=None)

@@ -143,6 +143,11 @@ def test_overrides_beat_the_environment(tmp_path, monkeypatch):
         pytest.param('[smtp]\nsecurity = "ssl"\n', "smtp.security", id="bad-nested-enum"),
         pytest.param("[suggestions]\nareas = []\n", "suggestions.areas", id="no-areas"),
         pytest.param(
+            "[notifications]\nmax_attempts = 0\n",
+            "notifications.max_attempts",
+            id="never-attempting-notifications",
+        ),
+        pytest.param(
             '[jira]\nbase_url = "https://example.atlassian.net"\napi_token = "t0k3n"\n',
             "jira.project_key",
             id="jira-without-project-key",

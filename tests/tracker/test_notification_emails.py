@@ -16,7 +16,7 @@ from tests.mail import SmtpServer
 from tests.tracker.notification_world import IdeaWorld
 from tracker.mailer import Mailer
 from tracker.models import DeliveryStatus, Organisation, Role, User, utcnow
-from tracker.services import email_prefs, notification_batches
+from tracker.services import email_prefs
 
 BASE = "https://tracker.example"
 
@@ -301,9 +301,15 @@ def test_the_scheduled_job_runs_only_with_a_mail_server_and_the_switches_on(
 
 
 def test_a_batch_refused_too_often_is_given_up(
-    world: IdeaWorld, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Flask],
+    database_url: str,
+    smtp_server: SmtpServer,
+    make_user: Callable[..., User],
 ) -> None:
-    monkeypatch.setattr(notification_batches, "MAX_ATTEMPTS", 2)
+    app = make_app(
+        database_url, smtp=smtp_server.config(), base_url=BASE, notifications={"max_attempts": 2}
+    )
+    world = IdeaWorld(app, make_user, make_user(Role.PM))
     author = world.user()
     world.accept(world.idea(author))
     smtp_server.refuse_next(2, "550 5.1.1 No such mailbox")

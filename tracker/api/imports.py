@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor, json_object, parse, settings
 from tracker.api.openapi import operation
-from tracker.api.suggestions import _suggestion_fields
+from tracker.api.suggestions import suggestion_fields
 from tracker.api_planning_schemas import ImportReport, ImportRequest, ImportRowReport
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
@@ -32,7 +32,7 @@ def _row_errors(raw: dict[str, Any], areas: Sequence[str]) -> dict[str, str]:
     """Every problem of one row by field; {} when it would import."""
     errors: dict[str, str] = {}
     try:
-        _suggestion_fields(raw)  # unknown fields, evidence links that are not a list
+        suggestion_fields(raw)  # unknown fields, evidence links that are not a list
     except ValidationFailed as exc:
         errors.update(exc.fields)
     try:

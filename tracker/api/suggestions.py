@@ -43,7 +43,7 @@ def json_list(models: list[Any]) -> Response:
     return jsonify([model.model_dump(mode="json") for model in models])
 
 
-def _suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+def suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """The body's suggestion fields; the service validates values, this only the JSON shape.
 
     The service also reads evidence links from a text box, so a list is checked here: anything
@@ -71,7 +71,7 @@ def suggestion_create() -> Response:
     created = service.create_suggestion(
         session,
         actor=actor(),
-        raw=_suggestion_fields(json_object()),
+        raw=suggestion_fields(json_object()),
         areas=settings().suggestions.areas,
     )
     session.commit()
@@ -136,7 +136,7 @@ def suggestion_detail(suggestion_id: int) -> Response:
 def suggestion_update(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
-    changes = _suggestion_fields(json_object())
+    changes = suggestion_fields(json_object())
     current = service.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     # Merged first so a partial edit is checked as the whole suggestion it will become.
     merged = {name: getattr(current, name) for name in _EDITABLE} | changes

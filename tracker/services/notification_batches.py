@@ -21,8 +21,6 @@ from tracker.services import email_prefs
 from tracker.services.visibility import can_view
 
 SKIPPED = DeliveryStatus.SKIPPED.value
-# After this many failed sends a batch is given up (status FAILED, kept for the admin).
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -176,20 +174,25 @@ def mark_sent(session: Session, *, notification_ids: Sequence[int], now: datetim
     session.flush()
 
 
-def mark_failed(session: Session, *, notification_ids: Sequence[int], error: str) -> None:
-    """The email did not go out: pending again for the next run, or FAILED after MAX_ATTEMPTS."""
+def mark_failed(
+    session: Session, *, settings: Settings, notification_ids: Sequence[int], error: str
+) -> None:
+    """The email did not go out: pending again for the next run, or FAILED after
+    `notifications.max_attempts`."""
     for notification in _rows(session, notification_ids):
         notification.last_error = error
         notification.status = (
             DeliveryStatus.FAILED.value
-            if notification.attempts >= MAX_ATTEMPTS
+            if notification.attempts >= settings.notifications.max_attempts
             else DeliveryStatus.PENDING.value
         )
         session.add(notification)
     session.flush()
 
 
-def record_unreachable(session: Session, *, user_ids: Sequence[int], error: str) -> None:
+def record_unreachable(
+    session: Session, *, settings: Settings, user_ids: Sequence[int], error: str
+) -> None:
     """The mail server could not be reached at all: count an attempt on everything due."""
     for notification in session.exec(
         select(Notification).where(
@@ -199,7 +202,7 @@ def record_unreachable(session: Session, *, user_ids: Sequence[int], error: str)
     ):
         notification.attempts += 1
         notification.last_error = error
-        if notification.attempts >= MAX_ATTEMPTS:
+        if notification.attempts >= settings.notifications.max_attempts:
             notification.status = DeliveryStatus.FAILED.value
         session.add(notification)
     session.flush()

@@ -1,24 +1,28 @@
-"""What the status sync has been doing, for `tracker sync status` and the admin page: recent runs,
-the last good ones, failures in a row and who holds the scheduler's leases right now.
-
-Read-only: the runs are written by sync/status_sync.py, the leases by tracker/services/leases.py.
+"""Status sync runs: recording one (for sync/status_sync.py), when the scheduled sync is due
+(the backoff after failures), and what the sync has been doing for `tracker sync status` and the
+admin page: recent runs, the last good ones, failures in a row and who holds the scheduler's
+leases right now (the leases are written by tracker/services/leases.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from tracker.config import SyncSettings
 from tracker.models import RunState, SyncKind, SyncRun
 from tracker.pagination import Page, paginate
 from tracker.services import leases
 
 # The scheduler job (and lease) that runs each kind of sync.
 JOB_FOR_KIND: dict[str, str] = {SyncKind.INCREMENTAL: "jira_sync", SyncKind.FULL: "jira_reconcile"}
+# Failures in a row beyond this do not lengthen the backoff: the wait is at its cap long before
+# (and 2.0 ** failures would overflow a float after 1023 of them).
+BACKOFF_MAX_EXPONENT = 32
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,109 @@ class SyncOverview:
     holders: list[LeaseHolder]
 
 
+# ---- recording a run --------------------------------------------------------------------------
+def last_success_started(session: Session) -> datetime | None:
+    """When the newest successful run (incremental or full) started, by the tracker's clock."""
+    query = select(func.max(SyncRun.started_at)).where(SyncRun.state == RunState.SUCCEEDED.value)
+    return session.exec(query).one()
+
+
+def start_run(
+    session: Session, *, kind: SyncKind, owner: str, started: datetime, margin: timedelta
+) -> tuple[int, datetime | None]:
+    """Record a run as running; returns its id and the window it asks Jira for: an incremental
+    run asks from the last successful run's start minus `margin`, a full run (and the first
+    incremental one, before any success) has no window (None)."""
+    since = last_success_started(session) if kind == SyncKind.INCREMENTAL else None
+    run = SyncRun(
+        kind=kind.value,
+        owner=owner[:80],
+        started_at=started,
+        window_start=None if since is None else since - margin,
+    )
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    return run.id, run.window_start
+
+
+def finish_run(
+    session: Session,
+    *,
+    run_id: int,
+    state: RunState,
+    calls: int,
+    checked: int,
+    changed: int,
+    missing: int,
+    events: int,
+    error: str,
+    finished: datetime,
+) -> None:
+    """Record how a run started by `start_run` ended."""
+    run = session.get(SyncRun, run_id)
+    assert run is not None
+    run.state = state.value
+    run.calls = calls
+    run.checked, run.changed = checked, changed
+    run.missing, run.events = missing, events
+    run.error = error
+    run.finished_at = finished
+    session.flush()
+
+
+# ---- when the scheduled sync is due -----------------------------------------------------------
+def _failure_streak(session: Session) -> tuple[int, datetime | None]:
+    """How many runs failed since the newest successful one (all of them if none succeeded),
+    in the order runs started (ties by id), and when the newest of those failures started."""
+    newest_success = session.exec(
+        select(SyncRun.started_at, SyncRun.id)
+        .where(SyncRun.state == RunState.SUCCEEDED.value)
+        .order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
+        .limit(1)
+    ).first()
+    query = select(func.count(), func.max(SyncRun.started_at)).where(
+        SyncRun.state == RunState.FAILED.value
+    )
+    if newest_success is not None:
+        started, run_id = newest_success
+        query = query.where(
+            or_(
+                col(SyncRun.started_at) > started,
+                and_(col(SyncRun.started_at) == started, col(SyncRun.id) > run_id),
+            )
+        )
+    failures, newest_failure = session.exec(query).one()
+    return failures, newest_failure
+
+
+def backoff_until(session: Session, *, sync: SyncSettings) -> datetime | None:
+    """After k failed runs in a row (of either kind, running ones aside), the scheduled sync
+    waits until the latest failure's start + min(interval x 2^k, max backoff); None when the
+    latest finished run succeeded (or there is none)."""
+    failures, newest_failure = _failure_streak(session)
+    if not failures or newest_failure is None:
+        return None
+    exponent = min(failures, BACKOFF_MAX_EXPONENT)
+    minutes = min(sync.interval_minutes * 2.0**exponent, sync.max_backoff_minutes)
+    return newest_failure + timedelta(minutes=minutes)
+
+
+def next_due(session: Session, *, sync: SyncSettings, now: datetime) -> datetime | None:
+    """When the scheduled incremental sync would next run, for status displays: the end of a
+    backoff if one is on, else an interval after the last incremental run started (it may be
+    past when the scheduler is not running); None before the first run."""
+    latest = session.exec(
+        select(func.max(SyncRun.started_at)).where(SyncRun.kind == SyncKind.INCREMENTAL.value)
+    ).one()
+    regular = None if latest is None else latest + timedelta(minutes=sync.interval_minutes)
+    until = backoff_until(session, sync=sync)
+    if until is None or until <= now:
+        return regular
+    return until if regular is None else max(until, regular)
+
+
+# ---- what the sync has been doing -------------------------------------------------------------
 def recent_runs(session: Session, *, page: int, per_page: int) -> Page[SyncRun]:
     """One page of sync runs, newest first (running ones included)."""
     query = select(SyncRun).order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
@@ -58,13 +165,7 @@ def last_success(session: Session, *, kind: SyncKind) -> SyncRun | None:
 
 def consecutive_failures(session: Session) -> int:
     """How many runs failed since the newest successful one (all of them if none succeeded)."""
-    newest_success = session.exec(
-        select(func.max(SyncRun.started_at)).where(SyncRun.state == RunState.SUCCEEDED.value)
-    ).one()
-    query = select(func.count()).where(SyncRun.state == RunState.FAILED.value)
-    if newest_success is not None:
-        query = query.where(col(SyncRun.started_at) > newest_success)
-    return session.exec(query).one()
+    return _failure_streak(session)[0]
 
 
 def lease_holders(session: Session, *, now: datetime) -> list[LeaseHolder]:

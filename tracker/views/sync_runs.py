@@ -55,7 +55,7 @@ def _row(run: SyncRun, holders: Sequence[sync_runs.LeaseHolder]) -> RunRow:
 @bp.get("")
 @requires(Permission.MANAGE_USERS)
 def index() -> str:
-    from sync.status_sync import next_due, sync_enabled
+    from sync.status_sync import sync_enabled
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     session = get_session()
@@ -69,7 +69,7 @@ def index() -> str:
         page=page,
         rows=[_row(run, overview.holders) for run in page.items],
         overview=overview,
-        next_due=next_due(session, settings.sync, moment),
+        next_due=sync_runs.next_due(session, sync=settings.sync, now=moment),
         scheduled=sync_enabled(app),
         configured=bool(settings.jira.base_url),
     )
