@@ -14,9 +14,10 @@ import logging
 from flask import Flask
 
 from tracker.config import Settings
-from tracker.db import session_scope
 from tracker.models import utcnow
 from tracker.services import digests
+
+from . import digest_send
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,12 @@ def scheduled_digests(app: Flask) -> None:
     now = utcnow()
     period_end = digests.period_end_for(settings, now)
     try:
-        with app.app_context(), session_scope(app) as session:
-            prepared = digests.prepare(session, settings=settings, period_end=period_end)
+        prepared = digest_send.prepare_period(app, period_end=period_end)
         if prepared:
-            log.info("prepared %s digests for the period ending %s", len(prepared), period_end)
+            log.info("prepared %s digests for the period ending %s", prepared, period_end)
     except Exception:  # deliveries already prepared must still go out
         log.exception("preparing the digests for the period ending %s failed", period_end)
-    report = digests.send_pending(app, now=now)
+    report = digest_send.send_pending(app, now=now)
     if report.sent or report.failed or report.unconfirmed:
         log.info(
             "digest emails: %s sent, %s failed, %s unconfirmed",

@@ -13,17 +13,16 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from sync import digest_send
 from tracker import db, digest_render
 from tracker.cli_common import current_flask_app, current_settings, fail
 from tracker.config import Settings
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
 from tracker.formatting import format_datetime
-from tracker.models import Audience, DigestDelivery, Organisation, User, utcnow
-from tracker.services import digest_content, digests, email_prefs
-from tracker.services.digest_delivery import due_clause
+from tracker.models import Audience, User, utcnow
+from tracker.services import accounts, digest_content, digest_delivery, digests, email_prefs
 
 
 def _when(value: datetime) -> str:
@@ -114,19 +113,17 @@ def _subject(
     if audience is Audience.VENDOR:
         if not org_name:
             raise click.UsageError("Name the vendor organisation with --org NAME.")
-        org = session.exec(select(Organisation).where(Organisation.name == org_name)).first()
-        if org is None or not org.is_vendor:
-            raise click.BadParameter(
-                f"No vendor organisation named '{org_name}'.", param_hint="--org"
-            )
+        try:
+            org = accounts.find_vendor_organisation(session, org_name)
+        except NotFound as exc:
+            raise click.BadParameter(exc.message, param_hint="--org") from None
         return f"org:{org.id}", None
     if not email or org_name:
         raise click.UsageError(f"Name the {audience.value} with --user EMAIL (and no --org).")
-    user = session.exec(
-        select(User).where(func.lower(col(User.email)) == email.strip().lower())
-    ).first()
-    if user is None:
-        raise click.BadParameter(f"No user with the email {email}.", param_hint="--user")
+    try:
+        user = accounts.find_user_by_email(session, email)
+    except NotFound:
+        raise click.BadParameter(f"No user with the email {email}.", param_hint="--user") from None
     return f"user:{user.id}", user
 
 
@@ -148,14 +145,12 @@ def send(dry_run: bool) -> None:
         return
     if not settings.smtp.host:
         raise click.ClickException("No mail server is configured (smtp.host); nothing was sent.")
-    with db.session_scope(app) as session:
-        prepared = digests.prepare(session, settings=settings, period_end=period_end)
-        count = len(prepared)
+    count = digest_send.prepare_period(app, period_end=period_end)
     click.echo(
         f"Prepared {count} {'digest' if count == 1 else 'digests'} "
         f"for the period ending {_when(period_end)}."
     )
-    report = digests.send_pending(app, now=now)
+    report = digest_send.send_pending(app, now=now)
     if report.busy:
         raise click.ClickException("Another run is sending digests now; try again in a minute.")
     click.echo(
@@ -177,11 +172,7 @@ def send(dry_run: bool) -> None:
 def _dry_run(settings: Settings, period_end: datetime, now: datetime) -> None:
     with Session(db.engine()) as session:  # closed without a commit: nothing is saved
         planned = digests.plan(session, settings=settings, period_end=period_end)
-        waiting = session.exec(
-            select(func.count())
-            .select_from(DigestDelivery)
-            .where(due_clause(now, settings.digests.max_attempts))
-        ).one()
+        waiting = digest_delivery.count_due(session, settings=settings, now=now)
         click.echo(f"Period ending {_when(period_end)}.")
         if not settings.smtp.host:
             click.echo("No mail server is configured (smtp.host): digests would not be emailed.")

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker import db
-from tracker.models import Comment, Initiative, Status, StoryDraft, Suggestion, Vote
+from tracker.models import (
+    Comment,
+    Digest,
+    DigestDelivery,
+    Initiative,
+    JiraLink,
+    Status,
+    StatusChange,
+    StatusEvent,
+    StoryDraft,
+    Suggestion,
+    Vote,
+    utcnow,
+)
 
 
 def test_demo_load_creates_a_realistic_data_set_once(app, runner):
@@ -18,7 +34,12 @@ def test_demo_load_creates_a_realistic_data_set_once(app, runner):
             session.exec(select(Suggestion.status, func.count()).group_by(Suggestion.status)).all()
         )
         assert sum(statuses.values()) == 60
-        assert statuses[Status.ACCEPTED] >= 10
+        # Accepted ideas with stories in Jira moved on to in delivery, and some to delivered.
+        chosen = (Status.ACCEPTED, Status.IN_DELIVERY, Status.DELIVERED)
+        assert sum(statuses.get(status, 0) for status in chosen) >= 10
+        assert statuses[Status.ACCEPTED] >= 3
+        assert statuses[Status.IN_DELIVERY] >= 3
+        assert statuses[Status.DELIVERED] >= 1
         assert statuses[Status.DECLINED] >= 3
         assert statuses[Status.DUPLICATE] == 1
         vendor_ideas = session.exec(
@@ -29,11 +50,135 @@ def test_demo_load_creates_a_realistic_data_set_once(app, runner):
         assert session.exec(select(func.count()).select_from(Comment)).one() > 20
         assert session.exec(select(func.count()).select_from(Initiative)).one() == 2
         assert session.exec(select(func.count()).select_from(StoryDraft)).one() >= 3
+        counts = _counts(session)
     again = runner.invoke(args=["demo", "load"])
     assert "already loaded" in again.output
+    with db.session_scope(app) as session:
+        assert _counts(session) == counts
+
+
+def _counts(session):
+    return {
+        model.__name__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Suggestion, StoryDraft, JiraLink, StatusEvent, StatusChange, Digest)
+    }
 
 
 def test_demo_people_can_sign_in(app, runner, client):
     runner.invoke(args=["demo", "load"])
     response = client.login("priya.pm@example.com", "demo password 2026")
     assert response.status_code == 302
+
+
+def _load_and_sign_in(runner, client, email="priya.pm@example.com"):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert client.login(email, "demo password 2026").status_code == 302
+    return result.output
+
+
+def _text(response):
+    """The page as a reader sees it: tags dropped, entities decoded, spaces collapsed."""
+    assert response.status_code == 200, response.status_code
+    text = re.sub(r"<[^>]*>", "", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def test_demo_ideas_show_their_jira_status_and_one_is_delivered(app, runner, client):
+    output = _load_and_sign_in(runner, client)
+    assert "in a placeholder Jira" in output
+    with db.session_scope(app) as session:
+        delivered = session.exec(
+            select(Suggestion).where(Suggestion.status == Status.DELIVERED)
+        ).all()
+        assert delivered
+        in_review = session.exec(
+            select(StoryDraft.suggestion_id, JiraLink.jira_key)
+            .join(JiraLink, col(JiraLink.story_id) == col(StoryDraft.id))
+            .where(JiraLink.status_name == "In Review", col(JiraLink.missing_since).is_(None))
+        ).first()
+        assert in_review is not None
+        # The history runs in order: submitted, decided, in Jira, done, all in the past.
+        for idea in delivered:
+            assert idea.decided_at is not None
+            assert idea.in_jira_at is not None
+            assert idea.delivered_at is not None
+            assert idea.created_at < idea.decided_at < idea.in_jira_at < idea.delivered_at
+            assert idea.delivered_at < utcnow()
+        first = delivered[0]
+    response = client.get(f"/suggestions/{first.id}")
+    assert re.search(r'href="https://jira\.example\.invalid/browse/OPS-\d+"', response.text)
+    page = _text(response)
+    assert "Delivered" in page
+    assert "1 of 1 story done in Jira" in page
+    assert "Done" in page
+    assert "Console 4." in page
+    assert "Its story is done in Jira" in page  # the roll-up's entry in the history
+    suggestion_id, key = in_review
+    page = _text(client.get(f"/suggestions/{suggestion_id}"))
+    assert "In delivery" in page
+    assert key in page
+    assert "In Review" in page
+    assert "Ops Sprint 24" in page
+    assert "In Progress → In Review" in page  # the status timeline brought back from Jira
+
+
+def test_demo_initiatives_show_progress_a_stuck_and_a_missing_story(app, runner, client):
+    _load_and_sign_in(runner, client)
+    with db.session_scope(app) as session:
+        ids = {i.name: i.id for i in session.exec(select(Initiative)).all()}
+    page = _text(client.get(f"/initiatives/{ids['Faster scam response']}"))
+    assert "2 of 4 stories done (50%)" in page
+    assert "stuck" not in page.lower()
+    page = _text(client.get(f"/initiatives/{ids['Vendor quality programme']}"))
+    assert "1 story stuck in one Jira status for longer than 14 days" in page
+    assert re.search(r"stuck in In Review for 2\d days", page)
+    assert re.search(r"0 of \d stories done", page)
+    assert "Missing in Jira" in page
+
+
+def test_demo_has_last_weeks_digests_for_every_audience(app, runner, client):
+    _load_and_sign_in(runner, client)
+    with db.session_scope(app) as session:
+        digests = session.exec(select(Digest)).all()
+        assert {d.audience for d in digests} == {"pm", "stakeholder", "vendor", "submitter"}
+        assert len({d.period_end for d in digests}) == 1
+        # Web pages only: nothing is queued for the demo's example addresses.
+        assert session.exec(select(func.count()).select_from(DigestDelivery)).one() == 0
+        pm = next(d for d in digests if d.audience == "pm")
+        summary, lead = pm.content["summary"], pm.content["lead_times"]
+    for count in ("delivered", "pushed", "status_changes", "stalled"):
+        assert summary[count] >= 1, count
+    assert summary["accepted"] + summary["declined"] + summary["merged"] >= 1
+    assert lead["in_jira_to_done"]["count"] >= 1
+    assert 0 < lead["decided_to_in_jira"]["median_days"] < lead["in_jira_to_done"]["median_days"]
+    listing = _text(client.get("/digests"))
+    for subject in ("All PMs", "Dana Okafor", "Bluewave Support", "Sam Patel"):
+        assert subject in listing
+    page = _text(client.get(f"/digests/{pm.id}"))
+    assert "Vendor quality programme" in page
+    assert "OPS-" in page
+
+
+def test_demo_vendor_sees_only_their_organisations_digests(app, runner, client):
+    _load_and_sign_in(runner, client, email="ana@northwind.example")
+    listing = _text(client.get("/digests"))
+    assert "Northwind BPO" in listing
+    assert "All PMs" not in listing
+    assert "Bluewave Support" not in listing
+
+
+def test_demo_leaves_a_configured_jira_and_mail_server_alone(make_app, database_url):
+    jira = {"base_url": "http://127.0.0.1:9", "project_key": "OPS", "personal_access_token": "t"}
+    app = make_app(database_url, jira=jira, smtp={"host": "127.0.0.1", "port": 9})
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "0 stories in a placeholder Jira" in result.output
+    with db.session_scope(app) as session:
+        # Made-up issue ids would be synced against the real site's issues.
+        assert session.exec(select(func.count()).select_from(JiraLink)).one() == 0
+        ready = session.exec(select(StoryDraft).where(StoryDraft.state == "ready")).all()
+        assert len(ready) >= 3
+        # Digests are web pages only: nothing queued for the demo's example addresses.
+        assert session.exec(select(func.count()).select_from(Digest)).one() > 0
+        assert session.exec(select(func.count()).select_from(DigestDelivery)).one() == 0

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlmodel import col, select
 
 from sync import digest_jobs
+from sync.digest_send import send_now, send_pending
 from tests.conftest import organisation_factory, user_factory
 from tests.mail import SmtpServer
 from tests.tracker.services.conftest import suggestion_input
@@ -32,7 +33,6 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import accounts, digest_delivery, digests, email_prefs, suggestions
-from tracker.services.digests import send_now, send_pending
 
 BASE_URL = "https://tracker.example"
 AREA = "Scams and fraud"
@@ -407,7 +407,7 @@ def test_a_crash_between_sending_and_recording_does_not_send_twice(
     def killed(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt  # the process dies right after the server accepted the email
 
-    monkeypatch.setattr(digest_delivery, "record_sent", killed)
+    monkeypatch.setattr(digest_delivery, "mark_sent", killed)
     with pytest.raises(KeyboardInterrupt):
         send_pending(app, now=now)
     monkeypatch.undo()

@@ -261,7 +261,9 @@ def test_initiative_push_queues_the_epic_then_its_ready_drafts(app, client, logi
 
     [epic] = [issue for issue in fake.issues() if issue.fields["summary"] == "Faster scam handling"]
     initiative_page = client.get(f"/initiatives/{initiative_id}").text
-    assert re.search(rf'Epic <a href="[^"]+/browse/{epic.key}">{epic.key}</a>', initiative_page)
+    assert re.search(
+        rf'Epic <a href="[^"]+/browse/{epic.key}"[^>]*>{epic.key}</a>', initiative_page
+    )
 
 
 def test_stakeholder_watches_a_push_but_may_not_start_one(app, client, login_as, make_user, fake):
@@ -326,7 +328,8 @@ def test_a_pushed_story_shows_its_key_and_can_be_unlinked(app, client, login_as)
     assert "Unlink" in detail
     assert "Link to existing Jira issue" not in detail
     assert (
-        '<a href="https://jira.example.com/browse/OPS-7">OPS-7</a>' in client.get("/stories").text
+        '<a href="https://jira.example.com/browse/OPS-7" class="jira-key">OPS-7</a>'
+        in client.get("/stories").text
     )
 
     response = client.submit(f"/jira/stories/{draft_id}/unlink")

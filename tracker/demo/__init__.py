@@ -1,28 +1,41 @@
 """A realistic demo data set (`tracker demo load`, `make run DEMO=1`): people from agents and two
 vendors, about 60 ideas with evidence, votes, comments, decisions, a merged duplicate, two
-initiatives and story drafts."""
+initiatives with story drafts, stories and epics in a placeholder Jira with their status history
+(delivered ideas, a stuck and a missing story), and last week's digests for every audience. The
+history is spread over the past weeks (tracker.demo.timeline)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from tracker.config import Settings
+from tracker.demo import delivery, digests, timeline
 from tracker.demo.ideas import IDEAS
-from tracker.models import Organisation, Role, Status, Suggestion, User, utcnow
+from tracker.models import (
+    Initiative,
+    Organisation,
+    Role,
+    Status,
+    StoryDraft,
+    Suggestion,
+    User,
+    utcnow,
+)
 from tracker.services import (
     accounts,
     decisions,
+    email_prefs,
     engagement,
     initiatives,
     stories,
-    stories_lint,
     suggestions,
     visibility,
 )
+from tracker.services import digests as digest_periods
 from tracker.services.scoring import Framework
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (published demo accounts)
@@ -50,6 +63,9 @@ class DemoSummary:
     votes: int
     comments: int
     created: bool
+    pushed: int = 0  # stories in the placeholder Jira
+    delivered: int = 0
+    digests: int = 0
 
 
 def _person(session: Session, email: str, name: str, role: Role, org: Organisation | None) -> User:
@@ -163,9 +179,43 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
             )
             comments += 1
     _decide(session, pm, created, settings, rng)
-    _plan(session, pm, created, settings, stakeholders)
-    session.flush()
-    return DemoSummary(len(submitters) + 4, len(created), votes, comments, created=True)
+    now = utcnow()
+    # The last scheduled digest: its week holds pushes, Jira changes and a delivered idea.
+    period_end = digest_periods.period_end_for(settings, now)
+    drafts = _plan(session, pm, created, settings, stakeholders, period_end=period_end)
+    jira = delivery.run(
+        session, pm=pm, drafts=drafts, settings=settings, period_end=period_end, now=now
+    )
+    timeline.retime(session, ideas=created, period_end=period_end, now=now, rng=rng)
+    _follow_areas(session, stakeholders[1], settings)
+    prepared = digests.prepare_last_week(session, settings=settings, period_end=period_end, now=now)
+    return DemoSummary(
+        len(submitters) + 4,
+        len(created),
+        votes,
+        comments,
+        created=True,
+        pushed=jira.pushed,
+        delivered=jira.delivered,
+        digests=len(prepared),
+    )
+
+
+def _follow_areas(session: Session, stakeholder: User, settings: Settings) -> None:
+    """One stakeholder also follows areas, so their digest reaches beyond their initiatives."""
+    wanted = [
+        area
+        for area in ("Content spam", "Platform manipulation")
+        if area in settings.suggestions.areas
+    ]
+    email_prefs.set_preferences(
+        session,
+        user=stakeholder,
+        settings=settings,
+        notifications=True,
+        digests=True,
+        areas=wanted,
+    )
 
 
 def _decide(
@@ -254,9 +304,13 @@ def _plan(
     ideas: list[Suggestion],
     settings: Settings,
     stakeholders: list[User],
-) -> None:
-    """Two initiatives holding the accepted ideas of their areas, and story drafts for some."""
+    *,
+    period_end: datetime,
+) -> list[tuple[Initiative, list[StoryDraft]]]:
+    """Two initiatives holding the accepted ideas of their areas, and story drafts for some
+    (tracker.demo.delivery marks them ready and pushes them)."""
     accepted = [idea for idea in ideas if idea.status is Status.ACCEPTED]
+    planned = []
     for name, goal, areas, health, note in INITIATIVES:
         initiative = initiatives.create_initiative(
             session,
@@ -274,17 +328,20 @@ def _plan(
             initiatives.set_health(
                 session, actor=pm, initiative_id=initiative.id, health=health, note=note
             )
+        initiative.created_at = period_end - timedelta(days=50)
         members = [idea for idea in accepted if idea.area in areas]
         for idea in members:
             assert idea.id is not None
             initiatives.add_suggestion(
                 session, actor=pm, initiative_id=initiative.id, suggestion_id=idea.id
             )
-        for idea in members[:3]:
+        drafts = []
+        for idea in members[:4]:
             assert idea.id is not None
-            draft = stories.generate_draft(
-                session, actor=pm, suggestion_id=idea.id, settings=settings.stories
+            drafts.append(
+                stories.generate_draft(
+                    session, actor=pm, suggestion_id=idea.id, settings=settings.stories
+                )
             )
-            assert draft.id is not None
-            if not stories_lint.lint(draft, points_scale=settings.stories.points_scale):
-                stories.mark_ready(session, actor=pm, draft_id=draft.id, settings=settings.stories)
+        planned.append((initiative, drafts))
+    return planned

@@ -258,3 +258,11 @@ def create_organisation(session: Session, *, name: str, is_vendor: bool) -> Orga
 
 def list_organisations(session: Session) -> Sequence[Organisation]:
     return session.exec(select(Organisation).order_by(col(Organisation.name))).all()
+
+
+def find_vendor_organisation(session: Session, name: str) -> Organisation:
+    """The vendor organisation with exactly this name; NotFound when there is none."""
+    organisation = session.exec(select(Organisation).where(Organisation.name == name)).first()
+    if organisation is None or not organisation.is_vendor:
+        raise NotFound(f"No vendor organisation named '{name}'.")
+    return organisation

@@ -77,6 +77,23 @@ def get_digest(session: Session, *, viewer: User, digest_id: int) -> Digest:
     return digest
 
 
+def latest_showing_initiative(
+    session: Session, *, viewer: User, initiative_id: int, scan: int = 20
+) -> Digest | None:
+    """The newest digest this person may open that shows the initiative's progress, or None.
+    PMs get the portfolio digest (it covers every initiative); others their own digests. Only
+    the `scan` newest are read, since the initiatives live in each digest's JSON content."""
+    query = select(Digest).where(visible_clause(viewer))
+    if sees_all(viewer):
+        query = query.where(col(Digest.audience) == Audience.PM.value)
+    query = query.order_by(col(Digest.period_end).desc(), col(Digest.id).desc()).limit(scan)
+    for digest in session.exec(query):
+        for row in digest.content.get("initiatives") or ():
+            if isinstance(row, dict) and row.get("id") == initiative_id and row.get("detail"):
+                return digest
+    return None
+
+
 # --- deliveries, for PMs ------------------------------------------------------------------------
 
 

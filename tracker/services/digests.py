@@ -4,7 +4,7 @@ A digest covers the time since the same audience and subject's previous digest, 
 scheduled instant (`digests.weekday` at `digests.send_at`, local time in `timezone`). Preparing
 writes the `Digest` and one pending `DigestDelivery` per recipient; the unique constraint on
 (audience, subject, period start) means a period exists once even when two runs race. Emailing
-them is `tracker.services.digest_delivery`.
+them is sync/digest_send.py, by the rules in `tracker.services.digest_delivery`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tracker import db
 from tracker.config import Settings
 from tracker.errors import Conflict, PermissionDenied
 from tracker.models import (
@@ -35,14 +33,9 @@ from tracker.models import (
     Suggestion,
     User,
     Vote,
-    utcnow,
 )
 from tracker.permissions import Permission, allowed
 from tracker.services import digest_content, email_prefs
-
-# Re-exported: views and jobs use digests.send_pending and digests.SendReport.
-from tracker.services.digest_delivery import SendReport as SendReport
-from tracker.services.digest_delivery import send_pending as send_pending
 
 log = logging.getLogger(__name__)
 
@@ -252,22 +245,10 @@ def prepare(
 # --- the PM button ------------------------------------------------------------------------------
 
 
-@dataclass
-class SendNowResult:
-    prepared: int
-    report: SendReport
-
-
-def send_now(app: Flask, *, actor: User, now: datetime | None = None) -> SendNowResult:
-    """Prepare every audience's digest for the period ending now and send them; the next
-    scheduled digest starts from here. Raises PermissionDenied for anyone but PMs, Conflict when
-    no mail server is configured."""
+def authorise_send_now(*, actor: User, settings: Settings) -> None:
+    """May `actor` prepare and send the digests now (sync/digest_send.py)? Raises
+    PermissionDenied for anyone but PMs, Conflict when no mail server is configured."""
     if not allowed(actor, Permission.SEND_DIGESTS):
         raise PermissionDenied("Only PMs can send digests.")
-    settings: Settings = app.config["SETTINGS"]
     if not settings.smtp.host:
         raise Conflict("No mail server is configured (smtp.host), so digests cannot be emailed.")
-    now = now or utcnow()
-    with db.session_scope(app) as session:
-        prepared = len(prepare(session, settings=settings, period_end=now, created_by=actor))
-    return SendNowResult(prepared, send_pending(app, now=now))

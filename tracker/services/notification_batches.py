@@ -1,9 +1,10 @@
 """One notification email per person per `notifications.batch_minutes`: who is due, the batch
 as plain data for the email, and its delivery state.
 
-The job commits SENDING before the SMTP conversation and SENT after it; rows found SENDING at the
-start of a run are marked UNCONFIRMED and never resent, so a crash between the two never sends
-the same batch twice. A failed send leaves the batch pending for the next run.
+The job (sync/notification_jobs.py) commits SENDING before the SMTP conversation and SENT after
+it; rows found SENDING at the start of a run are marked UNCONFIRMED and never resent
+(tracker.services.email_outbox), so a crash between the two never sends the same batch twice.
+A failed send leaves the batch pending for the next run.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.config import Settings
 from tracker.models import DeliveryStatus, Notification, Suggestion, User
-from tracker.services import email_prefs
+from tracker.services import email_outbox, email_prefs
 from tracker.services.visibility import can_view
 
 SKIPPED = DeliveryStatus.SKIPPED.value
@@ -50,13 +51,8 @@ def suggestion_url(settings: Settings, suggestion_id: int) -> str:
 
 
 def recover_interrupted(session: Session) -> int:
-    """Batches left SENDING by a crash may have gone out: never resend them."""
-    result = session.execute(
-        update(Notification)
-        .where(col(Notification.status) == DeliveryStatus.SENDING.value)
-        .values(status=DeliveryStatus.UNCONFIRMED.value)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    """Batches left SENDING by a crash may have gone out: UNCONFIRMED, never resent."""
+    return email_outbox.recover_interrupted(session, Notification)
 
 
 def due_users(session: Session, *, settings: Settings, now: datetime) -> list[int]:

@@ -107,11 +107,11 @@ def send_now() -> BaseResponse:
     if not form.validate_on_submit():  # only the CSRF token can fail, and CSRFProtect says so
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("digests.index"))
-    from tracker.services import digests
+    from sync import digest_send
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        result = digests.send_now(app, actor=current_user._get_current_object())
+        result = digest_send.send_now(app, actor=current_user._get_current_object())
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("digests.index"))

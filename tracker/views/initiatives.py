@@ -11,7 +11,7 @@ from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import delivery, initiatives, stories
+from tracker.services import delivery, digest_pages, initiatives, stories
 from tracker.views.forms import apply_errors, optional_id
 from tracker.views.planning_forms import (
     HealthForm,
@@ -143,6 +143,13 @@ def _detail_page(
         else []
     )
     owner = initiatives.owner_of(session, initiative=initiative)
+    digest = (
+        digest_pages.latest_showing_initiative(
+            session, viewer=current_user, initiative_id=initiative_id
+        )
+        if allowed(current_user, Permission.VIEW_DIGESTS)
+        else None
+    )
     return render_template(
         "initiatives/detail.html",
         initiative=initiative,
@@ -158,6 +165,7 @@ def _detail_page(
         health_form=health_form,
         pick_form=pick_form,
         manage=manage,
+        digest=digest,
         error=error,
     ), status
 

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlmodel import col, select
 
+from sync import digest_send
 from tests.conftest import organisation_factory, user_factory
 from tests.mail import SmtpServer
 from tracker import db
@@ -151,7 +152,7 @@ def test_send_now_moves_the_start_of_the_next_scheduled_digest(
     prepare(app, scheduled)
 
     pressed = utcnow()
-    result = digests.send_now(app, actor=pm, now=pressed)
+    result = digest_send.send_now(app, actor=pm, now=pressed)
     next_week = scheduled + timedelta(days=7)
     assert prepare(app, scheduled) == []  # the scheduled period is not prepared again
     prepare(app, next_week)
