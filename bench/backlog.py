@@ -18,18 +18,26 @@ import logging
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from tracker import create_app, db, migrate
+from bench.common import (
+    STATUS_WEIGHTS,
+    bench_app,
+    insert_batched,
+    insert_initiatives,
+    insert_vendor_organisations,
+    person,
+    scratch_database,
+    suggestion_row,
+)
+from tracker import db, migrate
 from tracker.config import DEFAULT_AREAS
-from tracker.models import Initiative, Organisation, Role, Status, Suggestion, User
+from tracker.models import Role, Status, Suggestion, User
 from tracker.services import accounts, scoring
 
 TARGET_P95_MS = 100.0
@@ -90,18 +98,6 @@ class TextMaker:
         return self.words[-7]  # deep in the tail: a handful of documents at most
 
 
-STATUS_WEIGHTS = {
-    Status.NEW: 40,
-    Status.UNDER_REVIEW: 18,
-    Status.ACCEPTED: 14,
-    Status.DECLINED: 10,
-    Status.PARKED: 6,
-    Status.DUPLICATE: 6,
-    Status.IN_DELIVERY: 4,
-    Status.DELIVERED: 2,
-}
-
-
 def seed(url: str, rows: int, rng: random.Random) -> dict[str, Any]:
     """Users, organisations, initiatives and `rows` suggestions; returns what requests need."""
     engine = db.make_engine(url)
@@ -109,57 +105,25 @@ def seed(url: str, rows: int, rng: random.Random) -> dict[str, Any]:
     maker = TextMaker(rng)
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        connection.execute(
-            insert(Organisation),
-            [{"name": f"Vendor {n}", "is_vendor": True, "created_at": now} for n in range(1, 6)],
-        )
-        org_ids = [row[0] for row in connection.execute(text("SELECT id FROM organisation"))]
+        org_ids = insert_vendor_organisations(connection, now)
         people = [
-            {
-                "email": f"agent{n}@bench.example",
-                "display_name": f"Agent {n}",
-                "password_hash": "x",
-                "role": Role.SUBMITTER.value,
-                "organisation_id": None,
-                "created_at": now,
-            }
-            for n in range(300)
+            person(f"agent{n}", f"Agent {n}", Role.SUBMITTER, now, None) for n in range(300)
         ] + [
-            {
-                "email": f"vendor{n}@bench.example",
-                "display_name": f"Vendor staff {n}",
-                "password_hash": "x",
-                "role": Role.VENDOR.value,
-                "organisation_id": org_ids[n % len(org_ids)],
-                "created_at": now,
-            }
+            person(f"vendor{n}", f"Vendor staff {n}", Role.VENDOR, now, org_ids[n % len(org_ids)])
             for n in range(100)
         ]
-        connection.execute(insert(User), people)
+        insert_batched(connection, User, people)
         users = list(connection.execute(text("SELECT id, organisation_id FROM user")))
-        connection.execute(
-            insert(Initiative),
-            [
-                {
-                    "name": f"Initiative {n}",
-                    "goal": "",
-                    "health": "on_track",
-                    "health_note": "",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(12)
-            ],
-        )
+        insert_initiatives(connection, ["on_track"] * 12, now)
         statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
-        batch: list[dict[str, Any]] = []
-        for number in range(rows):
-            batch.append(_suggestion(rng, maker, users, statuses, weights, now, number))
-            if len(batch) == 5000:
-                connection.execute(insert(Suggestion), batch)
-                batch = []
-        if batch:
-            connection.execute(insert(Suggestion), batch)
+        insert_batched(
+            connection,
+            Suggestion,
+            (
+                _suggestion(rng, maker, users, statuses, weights, now, number)
+                for number in range(rows)
+            ),
+        )
         connection.execute(text("ANALYZE"))
     engine.dispose()
     return {"rare_word": maker.rare_word(), "area": DEFAULT_AREAS[0], "org_id": org_ids[0]}
@@ -174,40 +138,33 @@ def _suggestion(
     now: datetime,
     number: int,
 ) -> dict[str, Any]:
-    user_id, organisation_id = rng.choice(users)
+    author = rng.choice(users)
     status = rng.choices(statuses, weights)[0]
-    values: dict[str, Any] = {
-        "title": maker.words_(rng.randint(4, 9)).capitalize(),
-        "problem": maker.words_(rng.randint(25, 70)),
-        "proposed_change": maker.words_(rng.randint(12, 35)),
-        "area": rng.choice(DEFAULT_AREAS),
-        "queue": f"Queue {rng.randint(1, 40)}",
-        "weekly_volume": rng.choice([None, rng.randint(10, 20000)]),
-        "handle_time_minutes": rng.choice([None, round(rng.uniform(2, 30), 1)]),
-        "minutes_saved_per_ticket": rng.choice([None, round(rng.uniform(0.5, 2), 1)]),
-        "automation_share": None,
-        "evidence_links": [],
-        "submitter_id": user_id,
-        "organisation_id": organisation_id,
-        "confidential": rng.random() < 0.05,
-        "shared_with_vendors": rng.random() < 0.1,
-        "status": status,
-        "decision_reason": "",
-        "duplicate_of_id": rng.randint(1, number)
-        if status is Status.DUPLICATE and number
-        else None,
-        "initiative_id": rng.randint(1, 12) if status is Status.ACCEPTED else None,
-        "score_framework": None,
-        "score_inputs": {},
-        "score_value": None,
-        "score_formula": "",
-        "impact_axis": None,
-        "effort_axis": None,
-        "vote_count": int(rng.paretovariate(1.5)) - 1,
-        "comment_count": rng.randint(0, 5),
-        "created_at": now - timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60)),
-        "updated_at": now,
-    }
+    values = suggestion_row(
+        rng,
+        number=number,
+        author=author,
+        status=status,
+        title=maker.words_(rng.randint(4, 9)).capitalize(),
+        problem=maker.words_(rng.randint(25, 70)),
+        proposed_change=maker.words_(rng.randint(12, 35)),
+        area=rng.choice(DEFAULT_AREAS),
+        queue=f"Queue {rng.randint(1, 40)}",
+    )
+    values.update(
+        decision_reason="",
+        initiative_id=rng.randint(1, 12) if status is Status.ACCEPTED else None,
+        score_framework=None,
+        score_inputs={},
+        score_value=None,
+        score_formula="",
+        impact_axis=None,
+        effort_axis=None,
+        vote_count=int(rng.paretovariate(1.5)) - 1,
+        comment_count=rng.randint(0, 5),
+        created_at=now - timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60)),
+        updated_at=now,
+    )
     if status is not Status.NEW or rng.random() < 0.3:
         result = scoring.score(
             "rice",
@@ -253,20 +210,11 @@ def main() -> int:
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     rng = random.Random(SEED)
-    with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+    with scratch_database() as (folder, url):
         started = time.perf_counter()
         facts = seed(url, args.rows, rng)
         print(f"seeded {args.rows:,} suggestions in {time.perf_counter() - started:.1f} s")
-        app = create_app(
-            {
-                "env": "testing",
-                "secret_key": "bench-" * 8,
-                "database_url": url,
-                "log_level": "ERROR",
-            },
-            instance_path=Path(folder) / "instance",
-        )
+        app = bench_app(folder, url)
         app.config["WTF_CSRF_ENABLED"] = False  # sign-in by POST without scraping a token
         with db.session_scope(app) as session:
             accounts.create_user(

@@ -19,23 +19,29 @@ import logging
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, text
 
-from tracker import create_app, db, migrate
+from bench.common import (
+    STATUS_WEIGHTS,
+    bench_app,
+    insert_batched,
+    insert_initiatives,
+    insert_vendor_organisations,
+    person,
+    scratch_database,
+    suggestion_row,
+)
+from tracker import db, migrate
 from tracker.config import DEFAULT_AREAS
 from tracker.models import (
     AreaSubscription,
     Audience,
-    Initiative,
     InitiativeStakeholder,
     JiraLink,
-    Organisation,
     Role,
     Status,
     StatusChange,
@@ -51,17 +57,6 @@ SEED = 20261123
 PERIOD_END = datetime(2026, 11, 23, 9, tzinfo=UTC)
 PERIOD_START = PERIOD_END - timedelta(days=7)
 HISTORY = timedelta(days=730)
-BATCH = 5000
-STATUS_WEIGHTS = {
-    Status.NEW: 40,
-    Status.UNDER_REVIEW: 18,
-    Status.ACCEPTED: 14,
-    Status.DECLINED: 10,
-    Status.PARKED: 6,
-    Status.DUPLICATE: 6,
-    Status.IN_DELIVERY: 4,
-    Status.DELIVERED: 2,
-}
 DECIDED = {Status.ACCEPTED, Status.DECLINED, Status.PARKED, Status.DUPLICATE}
 PUSHED = {Status.IN_DELIVERY, Status.DELIVERED}
 JIRA_STATUSES = (("To Do", "todo"), ("In Progress", "in_progress"), ("In Review", "in_progress"))
@@ -71,60 +66,41 @@ def _before(moment: datetime, limit: datetime) -> datetime:
     return min(moment, limit - timedelta(minutes=1))
 
 
-def _insert(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table), rows[start : start + BATCH])
-
-
 def seed(url: str, size: int, events: int, rng: random.Random) -> dict[str, int]:
     """A portfolio of `size` suggestions and `events` status events; returns subject ids."""
     engine = db.make_engine(url)
     migrate.upgrade(engine)
     now = PERIOD_END
     with engine.begin() as connection:
-        _insert(
-            connection,
-            Organisation,
-            [{"name": f"Vendor {n}", "is_vendor": True, "created_at": now} for n in range(1, 6)],
-        )
-        org_ids = [row[0] for row in connection.execute(text("SELECT id FROM organisation"))]
+        org_ids = insert_vendor_organisations(connection, now)
         people = [_person(f"agent{n}", Role.SUBMITTER, None, now) for n in range(300)]
         people += [_person(f"vendor{n}", Role.VENDOR, org_ids[n % 5], now) for n in range(100)]
         people += [_person("pm", Role.PM, None, now), _person("stake", Role.STAKEHOLDER, None, now)]
-        _insert(connection, User, people)
+        insert_batched(connection, User, people)
         users = list(connection.execute(text("SELECT id, organisation_id, role FROM user")))
         authors = [
             (user_id, org) for user_id, org, role in users if role in ("submitter", "vendor")
         ]
         stake_id = next(user_id for user_id, _, role in users if role == "stakeholder")
-        _insert(
-            connection,
-            Initiative,
-            [
-                {
-                    "name": f"Initiative {n}",
-                    "goal": "",
-                    "health": rng.choice(["on_track", "at_risk", "off_track"]),
-                    "health_note": "",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(12)
-            ],
+        healths = [rng.choice(["on_track", "at_risk", "off_track"]) for _ in range(12)]
+        insert_initiatives(connection, healths, now)
+        insert_batched(
+            connection, InitiativeStakeholder, [{"initiative_id": 1, "user_id": stake_id}]
         )
-        _insert(connection, InitiativeStakeholder, [{"initiative_id": 1, "user_id": stake_id}])
-        _insert(connection, AreaSubscription, [{"user_id": stake_id, "area": DEFAULT_AREAS[0]}])
+        insert_batched(
+            connection, AreaSubscription, [{"user_id": stake_id, "area": DEFAULT_AREAS[0]}]
+        )
 
         plans = [_suggestion(rng, authors, number, now) for number in range(size)]
-        _insert(connection, Suggestion, [values for values, _ in plans])
-        _insert(connection, StatusChange, _history(plans, now))
+        insert_batched(connection, Suggestion, [values for values, _ in plans])
+        insert_batched(connection, StatusChange, _history(plans, now))
         pushed = [(number + 1, plan) for number, (_, plan) in enumerate(plans) if plan["stories"]]
-        _insert(connection, StoryDraft, _stories(rng, pushed, now))
+        insert_batched(connection, StoryDraft, _stories(rng, pushed, now))
         story_rows = list(
             connection.execute(text("SELECT id, suggestion_id, initiative_id FROM storydraft"))
         )
         in_jira = dict(pushed)
-        _insert(connection, JiraLink, _links(rng, story_rows, in_jira, now))
+        insert_batched(connection, JiraLink, _links(rng, story_rows, in_jira, now))
         links = list(
             connection.execute(
                 text("SELECT l.id, l.story_id, l.pushed_at, l.jira_key FROM jiralink l")
@@ -133,28 +109,21 @@ def seed(url: str, size: int, events: int, rng: random.Random) -> dict[str, int]
         story_of = {
             story_id: (suggestion, initiative) for story_id, suggestion, initiative in story_rows
         }
-        _insert(connection, StatusEvent, _events(rng, links, story_of, events, now))
+        insert_batched(connection, StatusEvent, _events(rng, links, story_of, events, now))
         connection.execute(text("ANALYZE"))
     engine.dispose()
     return {"org_id": org_ids[0], "stake_id": stake_id}
 
 
 def _person(name: str, role: Role, org: int | None, now: datetime) -> dict[str, Any]:
-    return {
-        "email": f"{name}@bench.example",
-        "display_name": name.title(),
-        "password_hash": "x",
-        "role": role.value,
-        "organisation_id": org,
-        "created_at": now,
-    }
+    return person(name, name.title(), role, now, org)
 
 
 def _suggestion(
     rng: random.Random, authors: list[Any], number: int, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The row, and the plan of what happened to it (its timeline and its stories)."""
-    user_id, org = rng.choice(authors)
+    author = rng.choice(authors)
     status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
     created = now - timedelta(minutes=rng.randint(1, int(HISTORY.total_seconds() // 60)))
     decided = in_jira = delivered = None
@@ -167,40 +136,31 @@ def _suggestion(
         assert in_jira is not None
         delivered = _before(in_jira + timedelta(hours=rng.uniform(24, 24 * 60)), now)
     scored = status is not Status.NEW or rng.random() < 0.3
-    values = {
-        "title": f"Idea {number} for queue {number % 40}",
-        "problem": "Agents repeat the same manual step on every ticket.",
-        "proposed_change": "Automate the step.",
-        "area": rng.choice(DEFAULT_AREAS),
-        "queue": f"Queue {number % 40}",
-        "weekly_volume": rng.choice([None, rng.randint(10, 20000)]),
-        "handle_time_minutes": rng.choice([None, round(rng.uniform(2, 30), 1)]),
-        "minutes_saved_per_ticket": rng.choice([None, round(rng.uniform(0.5, 2), 1)]),
-        "automation_share": None,
-        "evidence_links": [],
-        "submitter_id": user_id,
-        "organisation_id": org,
-        "confidential": rng.random() < 0.05,
-        "shared_with_vendors": rng.random() < 0.1,
-        "status": status,
-        "decision_reason": "Not now" if status is Status.DECLINED else "",
-        "duplicate_of_id": rng.randint(1, number)
-        if status is Status.DUPLICATE and number
-        else None,
-        "initiative_id": rng.randint(1, 12)
-        if status in PUSHED or status is Status.ACCEPTED
-        else None,
-        "score_inputs": {},
-        "score_value": round(rng.uniform(0.1, 500), 2) if scored else None,
-        "score_formula": "Reach x impact x confidence / effort" if scored else "",
-        "vote_count": int(rng.paretovariate(1.5)) - 1,
-        "comment_count": 0,
-        "created_at": created,
-        "updated_at": now,
-        "decided_at": decided,
-        "in_jira_at": in_jira,
-        "delivered_at": delivered,
-    }
+    values = suggestion_row(
+        rng,
+        number=number,
+        author=author,
+        status=status,
+        title=f"Idea {number} for queue {number % 40}",
+        problem="Agents repeat the same manual step on every ticket.",
+        proposed_change="Automate the step.",
+        area=rng.choice(DEFAULT_AREAS),
+        queue=f"Queue {number % 40}",
+    )
+    values.update(
+        decision_reason="Not now" if status is Status.DECLINED else "",
+        initiative_id=rng.randint(1, 12) if status in PUSHED or status is Status.ACCEPTED else None,
+        score_inputs={},
+        score_value=round(rng.uniform(0.1, 500), 2) if scored else None,
+        score_formula="Reach x impact x confidence / effort" if scored else "",
+        vote_count=int(rng.paretovariate(1.5)) - 1,
+        comment_count=0,
+        created_at=created,
+        updated_at=now,
+        decided_at=decided,
+        in_jira_at=in_jira,
+        delivered_at=delivered,
+    )
     plan = {
         "status": status,
         "created": created,
@@ -361,8 +321,7 @@ def measure(app: Any, audience: Audience, subject_key: str, runs: int) -> dict[s
 
 def run_size(size: int, events: int, runs: int) -> list[tuple[str, dict[str, Any]]]:
     rng = random.Random(SEED)
-    with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+    with scratch_database() as (folder, url):
         started = time.perf_counter()
         subjects = seed(url, size, events, rng)
         print(
@@ -370,15 +329,7 @@ def run_size(size: int, events: int, runs: int) -> list[tuple[str, dict[str, Any
             f"in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        app = create_app(
-            {
-                "env": "testing",
-                "secret_key": "bench-" * 8,
-                "database_url": url,
-                "log_level": "ERROR",
-            },
-            instance_path=Path(folder) / "instance",
-        )
+        app = bench_app(folder, url)
         gc.collect()
         gc.freeze()
         results = [

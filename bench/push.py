@@ -20,22 +20,29 @@ import argparse
 import gc
 import logging
 import math
-import multiprocessing
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, text
 from sqlmodel import select
 
+from bench.common import (
+    SITE_ID,
+    FakeJiraProcess,
+    add_jira_options,
+    bench_app,
+    jira_settings,
+    person,
+    scratch_database,
+    send_details,
+)
 from sync.client import MAX_BULK
 from sync.worker import run_pending_jobs
 from tests.fakejira import FakeJira
-from tracker import create_app, db, migrate
+from tracker import db, migrate
 from tracker.models import (
     DraftState,
     JiraLink,
@@ -49,7 +56,6 @@ from tracker.models import (
 from tracker.services import push_queue
 
 TARGET_RATIO = 1.3
-SITE_ID = "bench"
 
 
 def seed(url: str, stories: int) -> int:
@@ -58,18 +64,7 @@ def seed(url: str, stories: int) -> int:
     migrate.upgrade(engine)
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        connection.execute(
-            insert(User),
-            [
-                {
-                    "email": "pm@bench.example",
-                    "display_name": "Bench PM",
-                    "password_hash": "x",
-                    "role": Role.PM.value,
-                    "created_at": now,
-                }
-            ],
-        )
+        connection.execute(insert(User), [person("pm", "Bench PM", Role.PM, now, None)])
         pm_id = int(connection.execute(text("SELECT id FROM user")).scalar_one())
         connection.execute(insert(Suggestion), [_suggestion(n, pm_id, now) for n in range(stories)])
         ids = [row[0] for row in connection.execute(text("SELECT id FROM suggestion ORDER BY id"))]
@@ -120,14 +115,13 @@ def _draft(number: int, suggestion_id: int, pm_id: int, now: datetime) -> dict[s
 
 
 def serve_fake(flavour: str, latency: float, conn: Connection) -> None:
-    """The fake Jira in its own process, as a real Jira is: its request checks and JSON work
-    do not compete with the tracker for the interpreter lock. Answers "report" and "stop"."""
+    """The fake Jira, in its own process (FakeJiraProcess); reports the issues it holds."""
     with FakeJira(flavour, latency=latency, check_responses=False) as fake:
-        conn.send({"url": fake.url, "email": fake.email, "token": fake.api_token, "pat": fake.pat})
+        send_details(fake, conn)
         while conn.recv() == "report":
-            labels = [
-                label for i in fake.issues() for label in i.labels if label.startswith("trk-")
-            ]
+            # One story label per issue; the site's own label (trk-<site>) is on every issue.
+            story = f"trk-{SITE_ID}-s"
+            labels = [label for i in fake.issues() for label in i.labels if label.startswith(story)]
             conn.send(
                 {
                     "labels": labels,
@@ -138,39 +132,16 @@ def serve_fake(flavour: str, latency: float, conn: Connection) -> None:
             )
 
 
-def jira_settings(fake: dict[str, str], flavour: str, concurrency: int) -> dict[str, Any]:
-    jira: dict[str, Any] = {
-        "base_url": fake["url"],
-        "project_key": "OPS",
-        "deployment": flavour,
-        "site_id": SITE_ID,
-        "max_concurrency": concurrency,
-    }
-    if flavour == "cloud":
-        jira.update(email=fake["email"], api_token=fake["token"])
-    else:
-        jira["personal_access_token"] = fake["pat"]
-    return jira
-
-
 def run(stories: int, latency: float, concurrency: int, flavour: str) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(target=serve_fake, args=(flavour, latency, theirs), daemon=True)
-    server.start()
-    try:
-        fake = ours.recv()
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'tracker.db'}"
+    with FakeJiraProcess(serve_fake, flavour, latency) as fake:
+        with scratch_database() as (folder, url):
             pm_id = seed(url, stories)
-            settings = {
-                "env": "testing",
-                "log_level": "WARNING",
-                "database_url": url,
-                "secret_key": "b" * 40,
-                "jira": jira_settings(fake, flavour, concurrency),
-            }
-            app = create_app(settings, instance_path=Path(folder) / "instance")
+            app = bench_app(
+                folder,
+                url,
+                log_level="WARNING",
+                jira=jira_settings(fake.details, flavour, concurrency),
+            )
             with db.session_scope(app) as session:
                 pm = session.get(User, pm_id)
                 assert pm is not None
@@ -188,13 +159,7 @@ def run(stories: int, latency: float, concurrency: int, flavour: str) -> dict[st
                     select(func.count()).where(JiraLink.state == PushState.PUSHED.value)
                 ).one()
             db.engine(app).dispose()
-        ours.send("report")
-        jira = ours.recv()
-        ours.send("stop")
-    finally:
-        server.join(timeout=10)
-    if jira["violations"]:
-        raise SystemExit("Jira contract violations:\n  " + "\n  ".join(jira["violations"]))
+        jira = fake.final_report()
     bound = math.ceil(stories / MAX_BULK) * latency
     return {
         "jobs": jobs,
@@ -213,9 +178,7 @@ def run(stories: int, latency: float, concurrency: int, flavour: str) -> dict[st
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stories", type=int, default=1000)
-    parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--flavour", choices=["cloud", "datacenter"], default="cloud")
+    add_jira_options(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     figures = run(args.stories, args.latency, args.concurrency, args.flavour)

@@ -28,9 +28,7 @@ import argparse
 import gc
 import logging
 import math
-import multiprocessing
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -42,11 +40,19 @@ from typing import Any
 from sqlalchemy import func, insert, text, update
 from sqlmodel import select
 
-from bench.push import SITE_ID, jira_settings
+from bench.common import (
+    SITE_ID,
+    FakeJiraProcess,
+    add_jira_options,
+    bench_app,
+    jira_settings,
+    scratch_database,
+    send_details,
+)
 from bench.push import seed as seed_stories
 from sync.status_sync import SyncSummary, run_sync
 from tests.fakejira import FakeJira
-from tracker import create_app, db
+from tracker import db
 from tracker.models import JiraLink, PushState, Status, StatusEvent, Suggestion, SyncKind
 
 TARGET_RATIO = 1.3
@@ -56,7 +62,8 @@ PAGE = 100
 
 # ---- the fake Jira, in its own process ---------------------------------------------------------
 def serve_fake(flavour: str, latency: float, issues: int, conn: Connection) -> None:
-    """Seed `issues` issues as the push would have left them, then answer "report"/"stop"."""
+    """Seed `issues` issues as the push would have left them, send their ids and keys, then
+    report the calls made (FakeJiraProcess)."""
     with FakeJira(flavour, latency=latency, check_responses=False) as fake:
         fake.now = datetime.now(UTC) - timedelta(days=2)
         made = []
@@ -71,7 +78,7 @@ def serve_fake(flavour: str, latency: float, issues: int, conn: Connection) -> N
                 fake.set_sprints(issue.key, {"id": 7, "name": "Sprint 7", "state": "active"})
             made.append((issue.id, issue.key))
         fake.clock = lambda: datetime.now(UTC)  # live again: the sync runs now
-        conn.send({"url": fake.url, "email": fake.email, "token": fake.api_token, "pat": fake.pat})
+        send_details(fake, conn)
         conn.send(made)
         while conn.recv() == "report":
             conn.send({"calls": fake.call_count(), "violations": list(fake.contract_violations)})
@@ -165,27 +172,17 @@ def timed(run: Callable[[], SyncSummary]) -> dict[str, Any]:
 
 
 def run(issues: int, latency: float, concurrency: int, flavour: str) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(
-        target=serve_fake, args=(flavour, latency, issues, theirs), daemon=True
-    )
-    server.start()
-    try:
-        fake = ours.recv()
-        made = ours.recv()
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'tracker.db'}"
-            seed(url, made, fake["url"])
-            settings = {
-                "env": "testing",
-                "log_level": "WARNING",
-                "database_url": url,
-                "secret_key": "b" * 40,
-                "jira": jira_settings(fake, flavour, concurrency),
-                "sync": {"batch_size": PAGE},
-            }
-            app = create_app(settings, instance_path=Path(folder) / "instance")
+    with FakeJiraProcess(serve_fake, flavour, latency, issues) as fake:
+        made = fake.conn.recv()
+        with scratch_database() as (folder, url):
+            seed(url, made, fake.details["url"])
+            app = bench_app(
+                folder,
+                url,
+                log_level="WARNING",
+                jira=jira_settings(fake.details, flavour, concurrency),
+                sync={"batch_size": PAGE},
+            )
             gc.freeze()  # as the app does outside tests: start-up objects leave the collector
 
             phases = {
@@ -206,13 +203,7 @@ def run(issues: int, latency: float, concurrency: int, flavour: str) -> dict[str
                 ).one()
                 events = session.exec(select(func.count()).select_from(StatusEvent)).one()
             db.engine(app).dispose()
-        ours.send("report")
-        jira = ours.recv()
-        ours.send("stop")
-    finally:
-        server.join(timeout=10)
-    if jira["violations"]:
-        raise SystemExit("Jira contract violations:\n  " + "\n  ".join(jira["violations"]))
+        jira = fake.final_report()
     return {
         "phases": phases,
         "synced": synced,
@@ -225,9 +216,7 @@ def run(issues: int, latency: float, concurrency: int, flavour: str) -> dict[str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=10000)
-    parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--flavour", choices=["cloud", "datacenter"], default="cloud")
+    add_jira_options(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     figures = run(args.issues, args.latency, args.concurrency, args.flavour)

@@ -41,12 +41,15 @@ SUMMARY_LABELS = (
     ("hours_saved_per_week", "Hours saved / week"),
     ("stalled", "Stalled"),
 )
+# Who a digest is for, as a PM reads it in a list ("Submitter: Dev Rao").
 AUDIENCE_LABELS = {
     "pm": "Portfolio (PMs)",
     "stakeholder": "Stakeholder",
     "vendor": "Vendor",
-    "submitter": "Your ideas",
+    "submitter": "Submitter",
 }
+# A submitter's digest as that submitter reads it: about them, so no name.
+OWN_SUBMITTER_LABEL = "Your ideas"
 
 
 # --- the content, made safe and complete --------------------------------------------------------
@@ -193,6 +196,15 @@ class DigestFormat:
     def audience(value: Any) -> str:
         return AUDIENCE_LABELS.get(str(value), one_line(value))
 
+    def for_whom(self, audience: Any, subject_name: Any, *, own: bool = False) -> str:
+        """Whom a digest is for: "Your ideas" when `own` (the reader is the submitter it is
+        about), else the audience and its subject, e.g. "Submitter: Dev Rao"."""
+        if own and str(audience) == "submitter":
+            return OWN_SUBMITTER_LABEL
+        label = self.audience(audience)
+        name = one_line(subject_name)
+        return f"{label}: {name}" if name else label
+
     @staticmethod
     def plural(count: int, one: str, many: str) -> str:
         return f"{count:,} {one if count == 1 else many}"
@@ -230,12 +242,15 @@ class TextFormat(DigestFormat):
     def heading(self, title: str, level: int = 2) -> str:
         return f"{title}\n{('=' if level == 1 else '-') * len(title)}"
 
-    def ref(self, ref: dict[str, Any] | None) -> str:
-        """An idea with its tracker link, then its Jira issue with its link when pushed."""
+    def ref(self, ref: dict[str, Any] | None, *, with_jira: bool = True) -> str:
+        """An idea with its tracker link, then its Jira issue with its link when pushed.
+
+        `with_jira=False` leaves the idea's (first) Jira issue out, for lines that already name
+        another issue of the idea (a pushed story, a status change)."""
         if not ref:
             return ""
         label = self.link(f"#{ref.get('id')} {self.text(ref.get('title'))}", ref.get("url"))
-        if ref.get("jira_key"):
+        if with_jira and ref.get("jira_key"):
             label += " · " + self.link(self.text(ref["jira_key"]), ref.get("jira_url"))
         return label
 

@@ -95,12 +95,15 @@ def test_pm_sees_each_story_in_jira_and_the_missing_one(app, client, login_as, d
     assert "Missing in Jira since 2025-03-05" in text
     assert "Not in Jira yet" in text  # the draft not pushed
     assert f'href="/stories/{drafted.id}"' in page.text
-    # The timeline: Jira's changes, newest first, with who made them.
-    assert f"{review.key}: In Progress → In Review by Dana Dev" in text
-    assert f"{finished.key}: In Progress → Done by Dana Dev" in text
-    assert text.index(f"{review.key}: In Progress → In Review") < text.index(
-        f"{finished.key}: In Progress → Done"
-    )
+    # The timeline: Jira's changes, newest first, with who made them, each key linked to Jira.
+    timeline = page.text.split('<ol class="timeline"')[1].split("</ol>")[0]
+    pattern = rf'<a href="{re.escape(BROWSE)}([A-Z]+-\d+)"[^>]*>\1</a>(.*?)</li>'
+    steps = [key + _text(rest) for key, rest in re.findall(pattern, timeline)]
+    assert steps == [
+        f"{review.key}: In Progress → In Review by Dana Dev",
+        f"{finished.key}: In Progress → Done by Dana Dev",
+    ]
+    assert timeline.count("<li>") == len(steps)  # no entry without its link
     assert "style=" not in page.text
 
 

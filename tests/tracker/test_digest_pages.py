@@ -135,6 +135,35 @@ def test_the_permalink_shows_the_stored_digest_with_its_links(
     assert "Sent to" not in html  # deliveries are for PMs
 
 
+def test_a_submitter_digest_is_yours_only_to_its_submitter(
+    app: Flask, client: TrackerClient, world: World
+) -> None:
+    name = world.submitter.display_name
+    digest_id = samples.store_digest(
+        app,
+        "submitter",
+        f"user:{world.submitter.id}",
+        sample_content(audience="submitter", subject_name=name),
+        period_start=END,
+        period_end=END + timedelta(days=7),
+    )
+    client.login(world.pm.email)
+    listing = client.get("/digests").text
+    assert f"<td>Submitter: {name}</td>" in listing
+    assert '<option value="submitter">Submitter</option>' in listing
+    assert "Your ideas" not in listing
+    page = client.get(f"/digests/{digest_id}").text
+    assert f'<p class="lead">Submitter: {name} · ' in page
+    assert "Your ideas" not in page
+
+    client.submit("/logout")
+    client.login(world.submitter.email)
+    listing = client.get("/digests").text
+    assert "<td>Your ideas</td>" in listing
+    assert "Submitter:" not in listing
+    assert '<p class="lead">Your ideas · ' in client.get(f"/digests/{digest_id}").text
+
+
 def test_markdown_export_is_text_markdown_inline_or_as_a_download(
     app: Flask, client: TrackerClient, world: World
 ) -> None:

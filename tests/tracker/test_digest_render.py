@@ -200,6 +200,36 @@ def test_markdown_titles_cannot_inject_links_formatting_or_html(render_app: Flas
     assert "*loud* _x_ `code` &lt;!here&gt; &amp; co" in html
 
 
+def test_a_second_story_is_shown_with_its_own_key_not_the_ideas_first(render_app: Flask) -> None:
+    # Idea #12's first issue is OPS-12; OPS-13 is another of its stories.
+    content = sample_content()
+    summary = "As an agent I want the reason kept"
+    second = {"jira_key": "OPS-13", "jira_url": f"{JIRA}/OPS-13", "summary": summary}
+    content["pushed"][0].update(second)
+    content["status_changes"][0].update(second)
+    html, text, _ = render_email(content, unsubscribe_url=UNSUBSCRIBE)
+    md = render_markdown(content)
+    idea_text = f"#12 Prefill the appeal reason <{BASE}/suggestions/12>"
+    idea_md = f"[#12 Prefill the appeal reason]({BASE}/suggestions/12)"
+    text_lines, md_lines = (
+        [line for line in rendered.splitlines() if "OPS-13" in line] for rendered in (text, md)
+    )
+    assert text_lines == [
+        f"- OPS-13 <{JIRA}/OPS-13> {summary}, from {idea_text} (18 Nov 2026)",
+        f"- OPS-13 <{JIRA}/OPS-13> {summary}: To Do -> In Progress, idea {idea_text}"
+        " (Fri 20 Nov 09:00)",
+    ]
+    assert md_lines == [
+        f"- [OPS-13]({JIRA}/OPS-13) {summary}, from {idea_md} (18 Nov 2026)",
+        f"- [OPS-13]({JIRA}/OPS-13) {summary}: To Do -> In Progress, idea {idea_md}"
+        " (Fri 20 Nov 09:00)",
+    ]
+    # The idea's own line (its decision) still names its first issue, in every format.
+    assert f"{idea_text} · OPS-12 <{JIRA}/OPS-12>" in text
+    assert f"{idea_md} · [OPS-12]({JIRA}/OPS-12)" in md
+    assert f"{JIRA}/OPS-13" in tags(html).attr_values("a", "href")
+
+
 def test_markdown_escape_flattens_lines_and_escapes_specials() -> None:
     assert markdown_escape("a\n# b") == r"a \# b"
     assert markdown_escape("[a](b) *c* <d> & |e| ~f~") == (

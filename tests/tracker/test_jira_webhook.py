@@ -20,7 +20,8 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from sync.issue_fields import parse_issue
-from tests.tracker.test_stories import accepted_idea
+from tests.fakejira.catalog import CATEGORIES, DEFAULT_STATUSES
+from tests.tracker.test_jira_pages import ready_draft
 from tracker import db
 from tracker.models import (
     JiraLink,
@@ -28,12 +29,13 @@ from tracker.models import (
     Role,
     Status,
     StatusEvent,
+    StoryDraft,
     Suggestion,
     User,
     WebhookDelivery,
     utcnow,
 )
-from tracker.services import accounts, decisions, push_queue, stories, webhooks
+from tracker.services import decisions, push_queue, webhooks
 
 SECRET = "whsec-3f9a1c77d2b84e0e9b5a6c1d"
 SITE = "https://acme.atlassian.net"
@@ -59,20 +61,15 @@ class Tracked:
 @pytest.fixture
 def tracked(app: Flask, make_user: Callable[..., User]) -> Tracked:
     """A story of an in-delivery suggestion, pushed as OPS-1 (id 10001) and last seen in To Do."""
-    pm = make_user(Role.PM)
-    suggestion_id = accepted_idea(app, pm, "Route scam appeals to the specialist queue")
-    settings = app.config["SETTINGS"].stories
+    draft_id = ready_draft(app, make_user(Role.PM), "Route scam appeals to the specialist queue")
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
-        draft = stories.generate_draft(
-            session, actor=actor, suggestion_id=suggestion_id, settings=settings
-        )
-        assert draft.id is not None
-        stories.mark_ready(session, actor=actor, draft_id=draft.id, settings=settings)
+        draft = session.get(StoryDraft, draft_id)
+        assert draft is not None
+        suggestion_id = draft.suggestion_id
         pushed_at = utcnow() - timedelta(days=2)
         link = JiraLink(
-            story_id=draft.id,
-            label=push_queue.story_label("t1", draft.id),
+            story_id=draft_id,
+            label=push_queue.story_label("t1", draft_id),
             state=PushState.PUSHED.value,
             jira_id=TRACKED_ID,
             jira_key="OPS-1",
@@ -92,22 +89,13 @@ def tracked(app: Flask, make_user: Callable[..., User]) -> Tracked:
         decisions.mark_in_delivery(session, suggestion=suggestion, reason="Pushed to Jira.")
         session.flush()
         assert link.id is not None
-        return Tracked(link.id, draft.id, suggestion_id)
+        return Tracked(link.id, draft_id, suggestion_id)
 
 
 # --- Jira's payloads -----------------------------------------------------------------------------
 
-CATEGORIES = {
-    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
-    "indeterminate": {
-        "id": 4,
-        "key": "indeterminate",
-        "colorName": "yellow",
-        "name": "In Progress",
-    },
-    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
-}
-STATUS_IDS = {"To Do": "10000", "In Progress": "3", "Done": "10001"}
+# The fake Jira's default workflow: the same status ids and categories a pushed issue has there.
+STATUS_IDS = {status.name: status.id for status in DEFAULT_STATUSES}
 
 
 def millis(moment: datetime) -> int:

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from tracker import db
 from tracker.config import DEFAULT_AREAS
-from tracker.models import Role, Suggestion, User
+from tracker.models import Initiative, Role, Suggestion, User
 from tracker.services import accounts, decisions, engagement, suggestions
 
 VALID = {
@@ -381,3 +381,33 @@ def test_the_submitter_edits_their_idea_until_it_is_decided(app, client, make_us
     assert "Edit this idea" not in client.get(f"/suggestions/{idea}").text
     switch_to(client, make_user(Role.SUBMITTER))
     assert client.get(f"/suggestions/{idea}/edit").status_code == 403
+
+
+def test_the_page_links_its_initiative_for_those_who_may_open_initiatives(
+    app, client, make_user, login_as
+):
+    vendor = make_user(Role.VENDOR)
+    idea = submit_idea(app, vendor, title="Route scam reports to one queue")
+    with db.session_scope(app) as session:
+        initiative = Initiative(name="Scam <routing> & triage")
+        session.add(initiative)
+        session.flush()
+        initiative_id = initiative.id
+        found = session.get(Suggestion, idea)
+        assert found is not None
+        found.initiative_id = initiative_id
+        session.add(found)
+    link = (
+        f'<a href="/initiatives/{initiative_id}">Initiative: Scam &lt;routing&gt; &amp; triage</a>'
+    )
+
+    login_as(Role.PM)
+    assert link in client.get(f"/suggestions/{idea}").text
+    assert client.get(f"/initiatives/{initiative_id}").status_code == 200
+
+    switch_to(client, vendor)
+    page = client.get(f"/suggestions/{idea}")
+    assert page.status_code == 200
+    assert "Scam &lt;routing&gt;" not in page.text
+    assert f'href="/initiatives/{initiative_id}"' not in page.text
+    assert client.get(f"/initiatives/{initiative_id}").status_code == 403

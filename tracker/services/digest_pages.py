@@ -28,9 +28,14 @@ def sees_all(viewer: User) -> bool:
     return viewer.role in (Role.PM, Role.ADMIN)
 
 
+def own_subject_key(viewer: User) -> str:
+    """The subject key of the stakeholder and submitter digests about this person."""
+    return f"user:{viewer.id}"
+
+
 def subjects_of(viewer: User) -> list[tuple[str, str]]:
     """The (audience, subject_key) pairs of the digests about this person."""
-    own = f"user:{viewer.id}"
+    own = own_subject_key(viewer)
     pairs = [(Audience.STAKEHOLDER.value, own), (Audience.SUBMITTER.value, own)]
     # `==`, not `is`: see services/visibility.py on plain strings in memory.
     if viewer.role == Role.VENDOR and viewer.organisation_id is not None:

@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from tracker.models import (
     Comment,
+    Initiative,
+    JiraLink,
     Status,
     StatusChange,
     StatusEvent,
@@ -22,6 +24,7 @@ from tracker.models import (
     Vote,
     Watch,
 )
+from tracker.permissions import Permission, allowed
 from tracker.services import decisions, engagement, scoring, visibility
 from tracker.services.delivery import StoryStatus, recent_events, suggestion_delivery
 from tracker.services.suggestions import can_edit, get_suggestion
@@ -69,6 +72,12 @@ class CommentEntry:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    event: StatusEvent
+    browse_url: str  # the issue's page in Jira; "" when not known
+
+
+@dataclass(frozen=True)
 class DetailPage:
     suggestion: Suggestion
     submitter: str
@@ -83,7 +92,8 @@ class DetailPage:
     watching: bool
     editable: bool
     delivery: Sequence[StoryStatus]  # its stories and their Jira status
-    timeline: Sequence[StatusEvent]  # the latest Jira status changes of its stories, newest first
+    timeline: Sequence[TimelineEntry]  # the latest Jira status changes of its stories, newest first
+    initiative: Initiative | None  # the initiative it belongs to, when the viewer may open it
 
     @property
     def decision_reason(self) -> str:
@@ -146,6 +156,28 @@ def _one_vote_per_person(votes: Sequence[Vote], suggestion_id: int) -> list[Vote
     for vote in sorted(votes, key=lambda v: (v.suggestion_id != suggestion_id, v.created_at)):
         chosen.setdefault(vote.user_id, vote)
     return sorted(chosen.values(), key=lambda v: (v.created_at, v.id or 0))
+
+
+def _timeline(session: Session, suggestion_id: int) -> list[TimelineEntry]:
+    """The latest Jira status changes of the suggestion's stories, each with its issue's link."""
+    events = recent_events(session, suggestion_id=suggestion_id, limit=TIMELINE_LENGTH)
+    link_ids = {event.link_id for event in events}
+    urls: dict[int | None, str] = (
+        dict(
+            session.exec(
+                select(JiraLink.id, JiraLink.browse_url).where(col(JiraLink.id).in_(link_ids))
+            ).all()
+        )
+        if link_ids
+        else {}
+    )
+    return [TimelineEntry(event, urls.get(event.link_id, "")) for event in events]
+
+
+def _initiative(session: Session, viewer: User, suggestion: Suggestion) -> Initiative | None:
+    if suggestion.initiative_id is None or not allowed(viewer, Permission.VIEW_INITIATIVES):
+        return None
+    return session.get(Initiative, suggestion.initiative_id)
 
 
 def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> DetailPage:
@@ -231,5 +263,6 @@ def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> Detail
         watching=viewer.id in watcher_ids,
         editable=can_edit(viewer, suggestion),
         delivery=suggestion_delivery(session, suggestion.id),
-        timeline=recent_events(session, suggestion_id=suggestion.id, limit=TIMELINE_LENGTH),
+        timeline=_timeline(session, suggestion.id),
+        initiative=_initiative(session, viewer, suggestion),
     )

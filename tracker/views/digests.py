@@ -63,6 +63,7 @@ def index() -> str:
         audience=audience,
         audiences=list(Audience),
         sees_all=sees_all,
+        own_subject=digest_pages.own_subject_key(current_user),
         overview=digest_pages.delivery_overview(session, viewer=current_user) if sees_all else None,
         form=SendNowForm(),
         fmt=digest_render.DigestFormat({"timezone": _settings().timezone}),
@@ -83,6 +84,7 @@ def page(digest_id: int) -> str:
         "digests/page.html",
         digest=digest,
         deliveries=deliveries,
+        own_subject=digest_pages.own_subject_key(current_user),
         **digest_render.page_context(digest.content),
     )
 
