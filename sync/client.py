@@ -28,6 +28,7 @@ from tracker.config import JiraSettings
 from .backoff import MAX_WAIT_SECONDS, backoff_seconds, rate_limit_seconds, with_jitter
 from .errors import JiraBadResponse, JiraRejected
 from .replies import (
+    WRITES,
     Site,
     bad_json,
     error_for_exception,
@@ -169,9 +170,10 @@ class JiraClient:
         if not 200 <= status < 300:
             raise error_for_reply(self._site, method, path, response)
         # Data Center answers some calls with a wrong token as anonymous, flagged only here
-        # (https://jira.atlassian.com/browse/JRA-41559).
+        # (https://jira.atlassian.com/browse/JRA-41559). A write it answered 2xx may have been
+        # carried out as the anonymous user.
         if "AUTHENTICATED_FAILED" in response.headers.get("X-Seraph-LoginReason", ""):
-            raise unauthorized(self._site)
+            raise unauthorized(self._site, outcome_unknown=method in WRITES)
         if status == 204 or not response.content:
             return None
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +31,9 @@ EPIC_LINK_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-link"
 EPIC_NAME_NAME = "epic name"
 EPIC_NAME_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-label"
 CREATEMETA_PAGE = 50
+# How Jira words a create or edit naming a field the screen lacks or the site does not have:
+# "Field 'customfield_10016' cannot be set. It is not on the appropriate screen, or unknown."
+NOT_ON_SCREEN = ("cannot be set", "appropriate screen")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,23 @@ class SiteMetadata:
     def on_story_screen(self, field_id: str | None) -> bool:
         """Whether a create may set this field (Jira rejects fields not on the screen)."""
         return field_id is not None and field_id in self.story_fields
+
+    def outdated_by(self, field_errors: Mapping[str, str]) -> bool:
+        """Whether Jira's complaints about fields say this metadata is out of date: a field or
+        id discovery chose is refused, or a field is "not on the appropriate screen" (an admin
+        changed the screen or the fields since discovery). Complaints about a value, such as
+        a summary too long, do not count."""
+        chosen = {
+            "project",
+            "issuetype",
+            self.story_points_field,
+            self.epic_link_field,
+            self.epic_name_field,
+        }
+        return any(
+            field_id in chosen or any(words in text.casefold() for words in NOT_ON_SCREEN)
+            for field_id, text in field_errors.items()
+        )
 
 
 # ---- the calls --------------------------------------------------------------------------------
@@ -345,6 +365,13 @@ class MetadataCache:
                 self._generation += 1
                 self._entries[key] = _Entry(metadata, self._clock(), self._generation)
             return metadata
+
+    def forget(self, base_url: str) -> None:
+        """Drop what is known about the site at `base_url`: the next `get` discovers again
+        (Jira refused a field the metadata chose, so the site changed since)."""
+        with self._lock:
+            for key in [key for key in self._entries if key[0] == base_url]:
+                del self._entries[key]
 
     def clear(self) -> None:
         with self._lock:

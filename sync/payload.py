@@ -10,7 +10,7 @@ because Jira refuses a create that sets one ("cannot be set ... not on the appro
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.config import JiraSettings
@@ -26,6 +26,7 @@ __all__ = [
     "Outcome",
     "Refused",
     "Unknown",
+    "Unsent",
     "browse_url",
     "bulk_outcomes",
     "description_for",
@@ -48,9 +49,11 @@ class Created:
 
 @dataclass(frozen=True)
 class Refused:
-    """Jira refused the item; nothing was created. `reason` quotes Jira."""
+    """Jira refused the item; nothing was created. `reason` quotes Jira; `field_errors` holds
+    its complaints by field id (a field the site's metadata put in may have gone away)."""
 
     reason: str
+    field_errors: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,15 @@ class Unknown:
     reason: str
 
 
-Outcome = Created | Refused | Unknown
+@dataclass(frozen=True)
+class Unsent:
+    """Jira certainly did not take the item (it refused the call without acting on it, or the
+    call never left); it can go back to the queue as it was."""
+
+    reason: str
+
+
+Outcome = Created | Refused | Unknown | Unsent
 
 
 # ---- descriptions -----------------------------------------------------------------------------
@@ -229,7 +240,7 @@ def refusal_reason(
     return f"Jira refused the issue: {said}."
 
 
-def _element_reason(element: Mapping[str, Any], field_names: Mapping[str, str]) -> str:
+def _element_refusal(element: Mapping[str, Any], field_names: Mapping[str, str]) -> Refused:
     inner = element.get("elementErrors")
     inner = inner if isinstance(inner, Mapping) else {}
     raw_messages = inner.get("errorMessages")
@@ -238,7 +249,7 @@ def _element_reason(element: Mapping[str, Any], field_names: Mapping[str, str]) 
     errors = (
         {str(k): str(v) for k, v in raw_errors.items()} if isinstance(raw_errors, Mapping) else {}
     )
-    return refusal_reason(messages, errors, field_names)
+    return Refused(refusal_reason(messages, errors, field_names), errors)
 
 
 def _created(item: Any) -> Created | None:
@@ -261,11 +272,11 @@ def bulk_outcomes(
     errors = answer.get("errors")
     issues = issues if isinstance(issues, list) else []
     errors = errors if isinstance(errors, list) else []
-    failed: dict[int, str] = {}
+    failed: dict[int, Refused] = {}
     for element in errors:
         number = element.get("failedElementNumber") if isinstance(element, Mapping) else None
         if isinstance(number, int) and 0 <= number < count and number not in failed:
-            failed[number] = _element_reason(element, field_names)
+            failed[number] = _element_refusal(element, field_names)
     created = [_created(item) for item in issues]
     consistent = (
         len(failed) == len(errors)
@@ -280,7 +291,7 @@ def bulk_outcomes(
     outcomes: list[Outcome] = []
     for index in range(count):
         if index in failed:
-            outcomes.append(Refused(failed[index]))
+            outcomes.append(failed[index])
         else:
             done = next(made)
             assert done is not None

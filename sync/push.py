@@ -11,7 +11,11 @@ none of them holding one open during an HTTP call:
 3. send: one bulk create (a lone issue, or a site without bulk create, one create per issue).
    The client never repeats a create except after a 429, which Jira did not process.
 4. record: created -> pushed (the suggestion moves to in delivery), refused -> failed with
-   Jira's words, unknown -> left SENDING for step 1 of the next pass.
+   Jira's words, unknown -> left SENDING for step 1 of the next pass, certainly not taken (a
+   refused login or permission stops the job) -> back to QUEUED with the reason.
+
+A create refused over a field the site's metadata chose (a custom field gone from the screen)
+drops the cached metadata once per job, so the next push discovers the site again.
 
 Editing a pushed story later only ever edits its issue (sync/pushed.py).
 """
@@ -22,8 +26,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -39,7 +42,7 @@ from tracker.services import push_queue
 
 from .backoff import backoff_seconds
 from .client import JiraClient
-from .discovery import SiteMetadata
+from .discovery import SiteMetadata, metadata_cache
 from .errors import (
     JiraError,
     JiraForbidden,
@@ -55,6 +58,7 @@ from .payload import (
     Outcome,
     Refused,
     Unknown,
+    Unsent,
     browse_url,
     bulk_outcomes,
     refusal_reason,
@@ -110,6 +114,9 @@ class PushRun:
     sleep: Callable[[float], None] = time.sleep
     settle_seconds: float = SETTLE_SECONDS
     bulk: BulkSwitch = field(default_factory=BulkSwitch)
+    # Set when Jira refused a field the metadata chose: the cache is dropped once per job run,
+    # not again by each of the job's batches still sent with the same metadata.
+    outdated: threading.Event = field(default_factory=threading.Event)
     # The batches' write transactions take turns here. SQLite has one writer at a time and
     # its busy handler sleeps in growing steps (up to 100 ms) before it looks again, which
     # left most of a parallel push waiting; the writes are short and CPU-bound anyway.
@@ -162,6 +169,7 @@ def push_batch(run: PushRun, link_ids: Sequence[int], *, unsure: bool = True) ->
         with run.writing:
             _record(session, run, batch.items, sent.outcomes)
             session.commit()
+    _forget_outdated_metadata(run, sent.outcomes)
     if sent.stop is not None:
         raise PushStopped(sent.stop)
     return BatchReport(progressed=True, wait=sent.wait)
@@ -186,24 +194,23 @@ def _adopt(run: PushRun, link_ids: Sequence[int]) -> tuple[set[int], bool]:
             run.sleep(pause)
     found = find_by_labels(run.client, run.site.project_key, sending)
     checked: set[int] = set()
-    settled = False
+    adopted: list[push_queue.PushedIssue] = []
+    given_up: list[tuple[JiraLink, str]] = []
     with run.writing, session_scope(run.app) as session:
         for link in _open_links(session, run, link_ids, PushState.SENDING):
             hit = found.get(link.label)
             if hit is not None:
                 log.info("push job %s: adopted %s as %s", run.job_id, link.label, hit.key)
-                _mark_pushed(session, run, link, hit)
-                settled = True
+                adopted.append(_pushed(run, link, hit))
             elif link.attempts >= run.jira.max_attempts:
                 reason = link.last_error or "Jira did not confirm the issue."
-                push_queue.mark_failed(
-                    session, link=link, reason=f"Gave up after {link.attempts} attempts: {reason}"
-                )
-                settled = True
+                given_up.append((link, f"Gave up after {link.attempts} attempts: {reason}"))
             else:
                 assert link.id is not None
                 checked.add(link.id)
-    return checked, settled
+        push_queue.mark_pushed_many(session, results=adopted)
+        push_queue.mark_failed_many(session, failures=given_up)
+    return checked, bool(adopted or given_up)
 
 
 def _open_links(
@@ -275,7 +282,7 @@ def _send(run: PushRun, items: list[_Item]) -> _Sent:
             answer = run.client.bulk_create([item.fields for item in items])
         except JiraError as exc:
             if not _no_bulk(exc):
-                return _failed_call(run, exc, items)
+                return _failed_call(run, exc, items, carried=len(items))
             # Jira did nothing (no such endpoint): the links are SENDING, so sending each
             # one by one now is safe.
             log.info("Jira at %s has no bulk create; creating one by one", run.client.base_url)
@@ -287,10 +294,10 @@ def _send(run: PushRun, items: list[_Item]) -> _Sent:
         try:
             answer = run.client.create_issue(item.fields)
         except JiraRejected as exc:
-            outcomes.append(Refused(_rejection(run, exc)))
+            outcomes.append(_rejection(run, exc))
             continue
         except JiraError as exc:
-            rest = _failed_call(run, exc, items[index:])
+            rest = _failed_call(run, exc, items[index:], carried=1)
             return _Sent(outcomes + rest.outcomes, rest.wait, rest.stop)
         created = Created(str(answer.get("id") or ""), str(answer.get("key") or ""))
         ok = created.jira_id and created.key
@@ -302,19 +309,25 @@ def _no_bulk(exc: JiraError) -> bool:
     return isinstance(exc, JiraNotFound) or exc.status == 405
 
 
-def _rejection(run: PushRun, exc: JiraRejected) -> str:
-    return refusal_reason(exc.messages, exc.field_errors, run.site.field_names)
+def _rejection(run: PushRun, exc: JiraRejected) -> Refused:
+    reason = refusal_reason(exc.messages, exc.field_errors, run.site.field_names)
+    return Refused(reason, exc.field_errors)
 
 
-def _failed_call(run: PushRun, exc: JiraError, items: list[_Item]) -> _Sent:
-    """What a failed call means for every item it carried."""
+def _failed_call(run: PushRun, exc: JiraError, items: list[_Item], *, carried: int) -> _Sent:
+    """What a failed call means for `items`: the first `carried` went in the call, the rest
+    (creating one by one) were never sent."""
     count = len(items)
     if isinstance(exc, JiraRejected):
-        return _Sent([Refused(_rejection(run, exc))] * count)
+        return _Sent([_rejection(run, exc)] * count)
     pending: list[Outcome] = [Unknown(exc.message)] * count
     # A 404 to a create, or a bare JiraError (a redirect: wrong base URL), is the site's set-up.
     if isinstance(exc, (*_FATAL, JiraNotFound)) or type(exc) is JiraError:
-        return _Sent(pending, stop=exc.message)
+        # Back to the queue, unless Jira may have acted (a Data Center 2xx flagged as a failed
+        # login): then SENDING, and the label search guards the next push against a duplicate.
+        sent: Outcome = Unknown(exc.message) if exc.outcome_unknown else Unsent(exc.message)
+        stopped = [sent] * carried + [Unsent(exc.message)] * (count - carried)
+        return _Sent(stopped, stop=exc.message)
     if isinstance(exc, JiraRateLimited):
         return _Sent(pending, wait=exc.retry_after)
     attempts = max(item.link.attempts for item in items)
@@ -323,49 +336,48 @@ def _failed_call(run: PushRun, exc: JiraError, items: list[_Item]) -> _Sent:
 
 # ---- 4. record --------------------------------------------------------------------------------
 def _record(session: Session, run: PushRun, items: list[_Item], outcomes: list[Outcome]) -> None:
-    """What Jira did with each item, in the batch's session (mark_pushed finds the drafts and
-    suggestions loaded by _prepare there)."""
+    """What Jira did with each item, in the batch's session (mark_pushed_many finds the drafts
+    and suggestions loaded by _prepare there), in a fixed number of statements."""
     counts = Counter[str]()
-    with _flush_once(session):
-        for item, outcome in zip(items, outcomes, strict=True):
-            link = item.link
-            counts[type(outcome).__name__.lower()] += 1
-            if isinstance(outcome, Created):
-                _mark_pushed(session, run, link, outcome)
-            elif isinstance(outcome, Refused):
-                log.info("push job %s: %s refused: %s", run.job_id, link.label, outcome.reason)
-                push_queue.mark_failed(session, link=link, reason=outcome.reason)
-            else:
-                push_queue.requeue(session, link=link, reason=outcome.reason)
+    pushed: list[push_queue.PushedIssue] = []
+    refused: list[tuple[JiraLink, str]] = []
+    unsure: list[tuple[JiraLink, str]] = []
+    unsent: list[tuple[JiraLink, str]] = []
+    for item, outcome in zip(items, outcomes, strict=True):
+        link = item.link
+        counts[type(outcome).__name__.lower()] += 1
+        if isinstance(outcome, Created):
+            pushed.append(_pushed(run, link, outcome))
+        elif isinstance(outcome, Refused):
+            log.info("push job %s: %s refused: %s", run.job_id, link.label, outcome.reason)
+            refused.append((link, outcome.reason))
+        elif isinstance(outcome, Unsent):
+            unsent.append((link, outcome.reason))
+        else:
+            unsure.append((link, outcome.reason))
+    push_queue.mark_pushed_many(session, results=pushed)
+    push_queue.mark_failed_many(session, failures=refused)
+    push_queue.mark_not_sent(session, links=unsent)
+    push_queue.requeue_many(session, retries=unsure)
     log.info("push job %s: batch of %d sent: %s", run.job_id, len(items), dict(counts))
 
 
-@contextmanager
-def _flush_once(session: Session) -> Iterator[None]:
-    """Hold back the flush push_queue makes after each link; flush once at the end instead.
-
-    A flush costs about half a millisecond and a story makes two (its link, its suggestion's
-    move to in delivery): at 1,000 stories that was most of the engine's own time. A batch's
-    links are independent rows and nothing reads them back by query in between, so a single
-    flush writes the same rows, and SQLAlchemy batches the like statements into one.
-    """
-    session.flush = _no_flush  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del session.flush  # back to Session.flush
-    session.flush()
-
-
-def _no_flush(objects: object = None) -> None:
-    """Stands in for Session.flush inside `_flush_once`."""
-
-
-def _mark_pushed(session: Session, run: PushRun, link: JiraLink, issue: Created) -> None:
-    push_queue.mark_pushed(
-        session,
-        link=link,
-        jira_id=issue.jira_id,
-        jira_key=issue.key,
-        browse_url=browse_url(run.site.base_url, issue.key),
+def _pushed(run: PushRun, link: JiraLink, issue: Created) -> push_queue.PushedIssue:
+    return push_queue.PushedIssue(
+        link, issue.jira_id, issue.key, browse_url(run.site.base_url, issue.key)
     )
+
+
+def _forget_outdated_metadata(run: PushRun, outcomes: Sequence[Outcome]) -> None:
+    """Drop the cached site metadata, once per job run, if Jira refused a field it chose."""
+    if run.outdated.is_set():
+        return
+    if any(isinstance(o, Refused) and run.site.outdated_by(o.field_errors) for o in outcomes):
+        run.outdated.set()
+        log.warning(
+            "push job %s: Jira refused a field found by discovery; the next push discovers %s "
+            "again",
+            run.job_id,
+            run.site.base_url,
+        )
+        metadata_cache.forget(run.client.base_url)

@@ -19,7 +19,7 @@ from tracker.services import push_queue, stories
 
 from .client import JiraClient
 from .discovery import metadata_cache
-from .errors import JiraNotFound
+from .errors import JiraNotFound, JiraRejected
 from .payload import Created, browse_url, story_edit_fields
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,13 @@ def update_pushed_story(
         raise NotFound(f"Suggestion {draft.suggestion_id} does not exist.")
     site = metadata_cache.get(client, settings.jira)
     fields = story_edit_fields(draft, suggestion, site=site, tracker_url=settings.base_url)
-    # The id survives a move to another project; the key may not.
-    client.edit_issue(link.jira_id or link.jira_key or "", fields)
+    try:
+        # The id survives a move to another project; the key may not.
+        client.edit_issue(link.jira_id or link.jira_key or "", fields)
+    except JiraRejected as exc:
+        if site.outdated_by(exc.field_errors):  # the next try discovers the site again
+            metadata_cache.forget(client.base_url)
+        raise
     log.info("updated %s from story %s", link.jira_key, story_id)
     link.updated_at = utcnow()
     session.add(link)

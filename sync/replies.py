@@ -139,8 +139,12 @@ def error_for_reply(
     return JiraError(f"Jira answered HTTP {status} to {where}.{said}", status=status)
 
 
-def unauthorized(site: Site) -> JiraUnauthorized:
-    return JiraUnauthorized(f"Jira refused the credentials: {site.credential_hint}.", status=401)
+def unauthorized(site: Site, *, outcome_unknown: bool = False) -> JiraUnauthorized:
+    return JiraUnauthorized(
+        f"Jira refused the credentials: {site.credential_hint}.",
+        status=401,
+        outcome_unknown=outcome_unknown,
+    )
 
 
 def bad_json(site: Site, method: str, path: str, status: int) -> JiraBadResponse:

@@ -471,6 +471,25 @@ def test_datacenter_login_failure_flagged_on_a_200_is_unauthorized(
 
 
 @pytest.mark.parametrize(("method", "unknown"), [("GET", False), ("POST", True)])
+def test_datacenter_login_failure_flagged_on_a_2xx_write_may_have_acted(
+    mock: responses.RequestsMock, datacenter: JiraClient, method: str, unknown: bool
+) -> None:
+    # Answered as the anonymous user: a create may have happened, so the push must look first.
+    mock.add(
+        method,
+        f"{BASE}/rest/api/2/issue",
+        json={"id": "10001", "key": "OPS-1"},
+        status=201 if method == "POST" else 200,
+        headers={"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"},
+    )
+
+    with pytest.raises(JiraUnauthorized) as caught:
+        datacenter.request(method, datacenter.api_path("issue"), idempotent=method == "GET")
+
+    assert caught.value.outcome_unknown is unknown
+
+
+@pytest.mark.parametrize(("method", "unknown"), [("GET", False), ("POST", True)])
 def test_malformed_json_raises_bad_response(
     mock: responses.RequestsMock, cloud: JiraClient, method: str, unknown: bool
 ) -> None:

@@ -194,6 +194,40 @@ def test_cache_keys_on_site_project_and_field_settings(start_fake: Any) -> None:
     assert renamed.story_points_field is None
 
 
+def test_forgetting_a_site_drops_all_its_projects_and_only_them(start_fake: Any) -> None:
+    fake, other = start_fake(), start_fake()
+    fake.add_project("SEC", "Security")
+    cache = MetadataCache()
+    with connect(fake, settings_for(fake)) as client, connect(other, settings_for(other)) as far:
+        ops = cache.get(client, settings_for(fake))
+        sec = cache.get(client, settings_for(fake, project_key="SEC"))
+        kept = cache.get(far, settings_for(other))
+
+        cache.forget(fake.url)
+
+        assert cache.get(client, settings_for(fake)) is not ops
+        assert cache.get(client, settings_for(fake, project_key="SEC")) is not sec
+        assert cache.get(far, settings_for(other)) is kept
+    assert (fake.call_count("/field$"), other.call_count("/field$")) == (4, 1)
+
+
+def test_metadata_is_outdated_by_refused_fields_it_chose_not_by_refused_values(
+    start_fake: Any, flavour: str
+) -> None:
+    fake = start_fake()
+    settings = settings_for(fake)
+    with connect(fake, settings) as client:
+        site = discover(client, settings)
+    points = POINTS[flavour][0]
+    not_on_screen = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
+
+    assert site.outdated_by({points: not_on_screen.format(points)})
+    assert site.outdated_by({"issuetype": "The issue type selected is invalid."})
+    assert site.outdated_by({"description": not_on_screen.format("description")})
+    assert not site.outdated_by({"summary": "Summary must be less than 255 characters."})
+    assert not site.outdated_by({})
+
+
 def test_concurrent_callers_share_one_discovery(start_fake: Any) -> None:
     fake = start_fake(latency=0.02)
     settings = settings_for(fake)

@@ -4,13 +4,16 @@ PostgreSQL: what lands in Jira, what the tracker records, batching, epics, edits
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
+from sqlmodel import col, select
 
-from sync.errors import JiraNotFound
+from sync.errors import JiraNotFound, JiraRejected
 from sync.push import find_issue_for_relink, update_pushed_story
 from sync.scheduler import JOBS
 from sync.worker import start_worker_thread
@@ -19,7 +22,8 @@ from tests.fakejira.adf import adf_text
 from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
 from tracker import db
 from tracker.errors import Conflict
-from tracker.models import JobState, PushState, Status, StoryDraft, User
+from tracker.models import JiraLink, JobState, PushState, Status, StatusChange, StoryDraft, User
+from tracker.services import push_queue
 
 POINTS = {"cloud": "customfield_10016", "datacenter": "customfield_10002"}
 EPIC_LINK = "customfield_10014"
@@ -218,6 +222,76 @@ def test_editing_a_pushed_story_updates_its_issue_and_never_creates_one(
     assert issue.fields[POINTS[flavour]] == 5
     assert fake.call_count(r"/issue/\d+$", "PUT") == 1
     assert create_calls(fake) == creates
+
+
+def test_an_edit_refused_over_a_field_gone_since_discovery_discovers_again_next_time(
+    world: PushWorld, fake: FakeJira
+) -> None:
+    story_id = world.stories(1)[0]
+    world.push([story_id])
+    world.run()
+    fake.config = fake.state.config = replace(fake.config, story_points_field="customfield_10099")
+    settings = world.app.config["SETTINGS"]
+
+    def edit() -> None:
+        with db.session_scope(world.app) as session, world.client(settings.jira) as client:
+            actor = session.get(User, world.pm.id)
+            assert actor is not None
+            update_pushed_story(session, client, settings=settings, actor=actor, story_id=story_id)
+
+    with pytest.raises(JiraRejected, match="cannot be set"):
+        edit()
+    assert len(fake.take_violations()) == 1  # the fake flags the field the edit may not set
+    edit()
+
+    assert fake.call_count("/field$") == 2
+    issue = fake.issue_by_key(world.links()[story_id].jira_key or "")
+    assert issue is not None
+    assert issue.fields["customfield_10099"] is not None
+
+
+def test_recording_pushed_stories_costs_the_same_statements_for_one_or_fifty(
+    world: PushWorld,
+) -> None:
+    def record(story_ids: list[int]) -> int:
+        world.push(story_ids)
+        statements = 0
+
+        def tally(*_: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        with db.session_scope(world.app) as session:
+            links = session.exec(
+                select(JiraLink).where(col(JiraLink.story_id).in_(story_ids))
+            ).all()
+            results = [
+                push_queue.PushedIssue(link, str(10_000 + n), f"OPS-{n}", f"{world.fake.url}/x")
+                for n, link in enumerate(links, start=1 + len(world.links()))
+            ]
+            engine = db.engine(world.app)
+            event.listen(engine, "before_cursor_execute", tally)
+            try:
+                push_queue.mark_pushed_many(session, results=results)
+            finally:
+                event.remove(engine, "before_cursor_execute", tally)
+        return statements
+
+    one, fifty = world.stories(1), world.stories(50)
+
+    assert record(one) == record(fifty)
+    links = world.links()
+    assert {links[i].state for i in one + fifty} == {PushState.PUSHED}
+    with db.session_scope(world.app) as session:
+        for story_id in one + fifty:
+            draft = session.get(StoryDraft, story_id)
+            assert draft is not None
+            changes = session.exec(
+                select(StatusChange).where(StatusChange.suggestion_id == draft.suggestion_id)
+            ).all()
+            assert changes[-1].to_status == Status.IN_DELIVERY
+            assert changes[-1].reason == f"Story {links[story_id].jira_key} created in Jira"
+            assert [c.to_status for c in changes].count(Status.IN_DELIVERY) == 1
 
 
 def test_a_story_not_in_jira_cannot_be_updated(world: PushWorld, fake: FakeJira) -> None:

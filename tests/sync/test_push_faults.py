@@ -5,6 +5,7 @@ with one Jira issue per story, counted by the story's unique label in the fake."
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from sync.client import JiraClient
+from sync.errors import JiraUnauthorized
 from sync.worker import LEASE, run_job
+from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
 from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
 from tracker import db
@@ -133,7 +136,7 @@ def test_crash_after_the_create_before_the_commit_is_adopted_on_rerun(
 ) -> None:
     story_ids = world.stories(3)
     job_id = world.push(story_ids)
-    real = push_queue.mark_pushed
+    real = push_queue.mark_pushed_many
     calls = {"n": 0}
 
     def crash_once(*args: object, **kwargs: object) -> None:
@@ -142,7 +145,7 @@ def test_crash_after_the_create_before_the_commit_is_adopted_on_rerun(
             raise RuntimeError("power cut between the create and the commit")
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(push_queue, "mark_pushed", crash_once)
+    monkeypatch.setattr(push_queue, "mark_pushed_many", crash_once)
 
     world.run()
 
@@ -207,22 +210,87 @@ def test_refused_credentials_stop_the_job_and_lose_nothing(
 
 
 @pytest.mark.parametrize("status", ["401", "403"])
-def test_credentials_refused_mid_job_leave_the_stories_to_a_later_push(
-    world: PushWorld, fake: FakeJira, status: str
+def test_credentials_refused_mid_job_put_the_stories_back_in_the_queue_with_the_reason(
+    world: PushWorld, fake: FakeJira, client: TrackerClient, status: str
 ) -> None:
     story_ids = world.stories(2)
     job_id = world.push(story_ids)
-    fake.faults.add("POST", BULK, status)
+    fake.faults.add("POST", BULK, status)  # Jira refused the call without acting on it
 
     world.run()
 
-    assert world.job(job_id).last_error != ""
-    assert PushState.FAILED not in {link.state for link in world.links().values()}
+    job = world.job(job_id)
+    assert (job.state, job.last_error != "") == (JobState.DONE, True)
+    for link in world.links().values():
+        assert (link.state, link.last_error, link.attempts) == (PushState.QUEUED, job.last_error, 0)
+    client.login(world.pm.email)
+    page = client.get(f"/jira/pushes/{job_id}").text
+    assert page.count('<span class="state state-queued">Queued</span>') == 2
+    assert "state-sending" not in page
     assert fake.issues() == []
 
     world.push(story_ids)  # once the account is fixed
     world.run()
 
+    assert fake.call_count(SEARCH) == 0  # Jira certainly made nothing: no label search needed
+    assert create_calls(fake) == 2
+    once_each(world, story_ids)
+
+
+def test_permission_refused_creating_one_by_one_queues_the_rest(
+    world: PushWorld, fake: FakeJira
+) -> None:
+    fake.bulk_enabled = False
+    story_ids = world.stories(3)
+    job_id = world.push(story_ids)
+    fake.forbid_next(method="POST", path_regex=r"/issue$").opts["after"] = 1
+
+    world.run()
+
+    reason = world.job(job_id).last_error
+    assert reason.startswith("The Jira account is not allowed to do POST /rest/api/")
+    links = world.links()
+    assert links[story_ids[0]].state == PushState.PUSHED
+    for story_id in story_ids[1:]:  # the refused one, and the one never sent
+        assert (links[story_id].state, links[story_id].last_error) == (PushState.QUEUED, reason)
+    assert world.issues_per_label() == {story_label(story_ids[0]): 1}
+
+    world.push(story_ids)
+    world.run()
+
+    assert fake.call_count(SEARCH) == 0
+    once_each(world, story_ids)
+
+
+@pytest.mark.parametrize("how", ["search_refused_after_a_lost_answer", "anonymous_2xx"])
+def test_credentials_refused_when_jira_may_have_created_leave_the_stories_sending(
+    world: PushWorld, fake: FakeJira, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    story_ids = world.stories(2)
+    job_id = world.push(story_ids)
+    if how == "search_refused_after_a_lost_answer":
+        fake.faults.add("POST", BULK, "lost_response")  # created, answer lost
+        fake.faults.add("POST", SEARCH, "401")  # then the label search is refused
+    else:
+        real = JiraClient.bulk_create
+
+        def as_anonymous(client: JiraClient, issues: Any) -> dict[str, Any]:
+            real(client, issues)  # Data Center made them, then flagged the login as failed
+            raise JiraUnauthorized("Jira refused the credentials.", outcome_unknown=True)
+
+        monkeypatch.setattr(JiraClient, "bulk_create", as_anonymous)
+
+    world.run()
+    monkeypatch.undo()
+
+    assert world.job(job_id).state == JobState.DONE
+    assert {link.state for link in world.links().values()} == {PushState.SENDING}
+    assert len(fake.issues()) == 2
+
+    world.push(story_ids)  # the label search finds them: nothing is created twice
+    world.run()
+
+    assert create_calls(fake) == 1
     once_each(world, story_ids)
 
 
@@ -349,3 +417,48 @@ def test_a_bulk_answer_that_does_not_add_up_is_settled_by_label(
     assert create_calls(fake) == 1
     assert fake.call_count(SEARCH) == 1
     once_each(world, story_ids)
+
+
+@pytest.mark.parametrize("count", [1, 3])  # one create, and a bulk create
+def test_a_field_gone_since_discovery_fails_the_push_and_the_next_one_discovers_again(
+    world: PushWorld, fake: FakeJira, flavour: str, count: int
+) -> None:
+    earlier = world.stories(1)
+    world.push(earlier)
+    world.run()  # discovers the site and keeps it for an hour
+    old = fake.config.story_points_field
+    # An admin replaced the story points field: same name, new id; the cached id is unknown now.
+    fake.config = fake.state.config = replace(fake.config, story_points_field="customfield_10099")
+    story_ids = world.stories(count)
+    world.push(story_ids)
+
+    world.run()
+
+    name = fake.config.story_points_name
+    for story_id in story_ids:
+        link = world.links()[story_id]
+        assert (link.state, link.last_error) == (
+            PushState.FAILED,
+            f"Jira refused the issue: {name}: Field '{old}' cannot be set. It is not on the "
+            "appropriate screen, or unknown.",
+        )
+    assert fake.call_count("/field$") == 1  # no discovery again within the job: no loop
+    # The fake flags fields a create may not set; here that is the point of the test.
+    refused = fake.take_violations()
+    assert len(refused) == count  # one per issue refused, each sent once
+    assert all(f"'{old}' cannot be set" in violation for violation in refused)
+
+    world.push(story_ids)
+    world.run()
+
+    assert fake.call_count("/field$") == 2
+    once_each(world, earlier + story_ids)
+    for story_id in story_ids:
+        issue = fake.issue_by_key(world.links()[story_id].jira_key or "")
+        assert issue is not None
+        assert issue.fields["customfield_10099"] is not None
+
+    world.push(world.stories(1))
+    world.run()
+
+    assert fake.call_count("/field$") == 2  # cached again

@@ -226,40 +226,100 @@ def mark_sending(session: Session, *, links: Sequence[JiraLink]) -> None:
     session.flush()
 
 
+@dataclass(frozen=True)
+class PushedIssue:
+    """The Jira issue a link now stands for."""
+
+    link: JiraLink
+    jira_id: str
+    jira_key: str
+    browse_url: str
+
+
 def mark_pushed(
     session: Session, *, link: JiraLink, jira_id: str, jira_key: str, browse_url: str
 ) -> None:
     """The issue exists in Jira; its suggestion moves to in delivery."""
+    mark_pushed_many(session, results=[PushedIssue(link, jira_id, jira_key, browse_url)])
+
+
+def mark_pushed_many(session: Session, *, results: Sequence[PushedIssue]) -> None:
+    """These issues exist in Jira; their stories' suggestions move to in delivery.
+
+    A fixed number of statements however many links (a push batch records up to 50): one
+    flush writes the links (SQLAlchemy sends like UPDATEs as one executemany), one query finds
+    the suggestions, and decisions.mark_many_in_delivery moves them in a few set-wise ones."""
+    if not results:
+        return
     now = utcnow()
-    link.state = PushState.PUSHED.value
-    link.jira_id, link.jira_key, link.browse_url = jira_id, jira_key, browse_url
-    link.last_error = ""
-    link.pushed_at = link.updated_at = now
-    session.add(link)
-    if link.story_id is not None:
-        draft = session.get(StoryDraft, link.story_id)
-        suggestion = session.get(Suggestion, draft.suggestion_id) if draft else None
-        if suggestion is not None:
-            decisions.mark_in_delivery(
-                session, suggestion=suggestion, reason=f"Story {jira_key} created in Jira"
-            )
+    for result in results:
+        link = result.link
+        link.state = PushState.PUSHED.value
+        link.jira_id, link.jira_key, link.browse_url = (
+            result.jira_id,
+            result.jira_key,
+            result.browse_url,
+        )
+        link.last_error = ""
+        link.pushed_at = link.updated_at = now
+        session.add(link)
     session.flush()
+    story_ids = [r.link.story_id for r in results if r.link.story_id is not None]
+    if not story_ids:
+        return
+    owners = dict(
+        session.exec(
+            select(StoryDraft.id, StoryDraft.suggestion_id).where(col(StoryDraft.id).in_(story_ids))
+        ).all()
+    )
+    reasons: dict[int, str] = {}
+    for result in results:  # two stories of one suggestion: the first one sent names the move
+        suggestion_id = owners.get(result.link.story_id)
+        if suggestion_id is not None:
+            reasons.setdefault(suggestion_id, f"Story {result.jira_key} created in Jira")
+    decisions.mark_many_in_delivery(session, reasons=reasons)
 
 
 def mark_failed(session: Session, *, link: JiraLink, reason: str) -> None:
     """Jira refused the issue (nothing was created); the reason is Jira's own words."""
-    link.state = PushState.FAILED.value
-    link.last_error = reason
-    link.updated_at = utcnow()
-    session.add(link)
-    session.flush()
+    mark_failed_many(session, failures=[(link, reason)])
+
+
+def mark_failed_many(session: Session, *, failures: Sequence[tuple[JiraLink, str]]) -> None:
+    """`mark_failed` for each (link, reason), in one flush."""
+    _note(session, failures, PushState.FAILED)
 
 
 def requeue(session: Session, *, link: JiraLink, reason: str) -> None:
     """Try again later; a SENDING link keeps its state so the label check runs first."""
-    link.last_error = reason
-    link.updated_at = utcnow()
-    session.add(link)
+    requeue_many(session, retries=[(link, reason)])
+
+
+def requeue_many(session: Session, *, retries: Sequence[tuple[JiraLink, str]]) -> None:
+    """`requeue` for each (link, reason), in one flush."""
+    _note(session, retries, None)
+
+
+def mark_not_sent(session: Session, *, links: Sequence[tuple[JiraLink, str]]) -> None:
+    """Jira certainly did not take these creates (it refused the credentials or permission
+    without acting, or the request never left): each (link, reason) goes back to QUEUED with
+    the reason, and the attempt does not count. A later push sends it without a label search."""
+    for link, _ in links:
+        link.attempts = max(link.attempts - 1, 0)
+    _note(session, links, PushState.QUEUED)
+
+
+def _note(session: Session, notes: Sequence[tuple[JiraLink, str]], state: PushState | None) -> None:
+    """Record each link's reason (and `state`, unless None), then flush once."""
+    if not notes:
+        return
+    now = utcnow()
+    for link, reason in notes:
+        if state is not None:
+            link.state = state.value
+        link.last_error = reason
+        link.updated_at = now
+        session.add(link)
     session.flush()
 
 
