@@ -7,7 +7,7 @@ outcome and is searched for by its unique label before anything is sent again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,9 +109,34 @@ def request_initiative_push(
     return _create_job(session, actor, initiative_id, links)
 
 
+def in_flight(session: Session, *, links: Iterable[JiraLink]) -> set[int]:
+    """Ids of the SENDING links whose job is not finished: a worker owns them (or will resume
+    them), so they may not be pushed again. A SENDING link whose job is done, or that has no job,
+    is only unconfirmed: pushing it again is safe, the label search runs before any create."""
+    sending = [link for link in links if link.state == PushState.SENDING and link.id is not None]
+    job_ids = {link.job_id for link in sending if link.job_id is not None}
+    if not job_ids:
+        return set()
+    running = set(
+        session.exec(
+            select(PushJob.id).where(
+                col(PushJob.id).in_(job_ids), col(PushJob.state) != JobState.DONE.value
+            )
+        ).all()
+    )
+    return {link.id for link in sending if link.id is not None and link.job_id in running}
+
+
 def _create_job(
     session: Session, actor: User, initiative_id: int | None, links: list[JiraLink]
 ) -> PushJob:
+    busy = in_flight(session, links=links)
+    if busy:
+        raise Conflict(
+            "A push of "
+            + ", ".join(_link_name(link) for link in links if link.id in busy)
+            + " is still running; wait for it to finish."
+        )
     job = PushJob(requested_by_id=actor.id, initiative_id=initiative_id)
     session.add(job)
     session.flush()
@@ -121,6 +146,10 @@ def _create_job(
     job.total = len(queued)
     session.flush()
     return job
+
+
+def _link_name(link: JiraLink) -> str:
+    return f"story #{link.story_id}" if link.story_id is not None else "the epic"
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def _jira_template_helpers() -> dict[str, Any]:
         "jira_epic_for": lambda initiative_id: push_queue.link_for_epic(
             get_session(), initiative_id=initiative_id
         ),
+        "jira_in_flight": lambda links: push_queue.in_flight(get_session(), links=list(links)),
     }
 
 
