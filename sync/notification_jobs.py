@@ -93,7 +93,12 @@ def run(app: Flask, *, now: datetime | None = None) -> NotificationReport:
 
 
 def _send(app: Flask, mailer: Mailer, batch: NotificationBatch, now: datetime) -> bool:
-    email = compose(app, batch)
+    try:
+        email = compose(app, batch)
+    except Exception as exc:  # a rendering bug must not stop everyone after this person
+        log.exception("notifications to user %s could not be rendered", batch.user_id)
+        _attempt_failed(app, batch, f"The email could not be rendered: {exc}.")
+        return False
     with session_scope(app) as session:
         notification_batches.mark_sending(session, notification_ids=batch.notification_ids)
     try:
@@ -113,17 +118,32 @@ def _send(app: Flask, mailer: Mailer, batch: NotificationBatch, now: datetime) -
     return True
 
 
+def _attempt_failed(app: Flask, batch: NotificationBatch, error: str) -> None:
+    """Count an attempt that never reached the server; given up after `max_attempts`."""
+    with session_scope(app) as session:
+        notification_batches.mark_sending(session, notification_ids=batch.notification_ids)
+        notification_batches.mark_failed(
+            session,
+            settings=_settings(app),
+            notification_ids=batch.notification_ids,
+            error=error,
+        )
+
+
+# What happened to an idea, per notification kind: the subject line and both email parts.
+VERBS: dict[str, str] = {
+    "accepted": "was accepted",
+    "declined": "was declined",
+    "merged": "was merged",
+    "pushed": "is in delivery",
+    "delivered": "was delivered",
+}
+
+
 def subject_for(batch: NotificationBatch) -> str:
     if len(batch.items) == 1:
         item = batch.items[0]
-        verb = {
-            "accepted": "was accepted",
-            "declined": "was declined",
-            "merged": "was merged",
-            "pushed": "is in delivery",
-            "delivered": "was delivered",
-        }[item.kind]
-        return f"Your idea “{_shorten(item.title)}” {verb}"
+        return f"Your idea “{_shorten(item.title)}” {VERBS[item.kind]}"
     return f"{len(batch.items)} updates on ideas you follow"
 
 
@@ -138,6 +158,7 @@ def compose(app: Flask, batch: NotificationBatch) -> OutgoingEmail:
     context = {
         "batch": batch,
         "items": batch.items,
+        "verbs": VERBS,
         "unsubscribe_url": unsubscribe,
         "preferences_url": f"{settings.base_url}/account/email",
     }

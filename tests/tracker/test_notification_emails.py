@@ -320,3 +320,27 @@ def test_a_batch_refused_too_often_is_given_up(
     assert "550" in given_up.last_error
     assert world.run().emails_sent == 0
     assert smtp_server.to(author.email) == []
+
+
+def test_an_email_that_cannot_be_rendered_does_not_stop_the_others(
+    world: IdeaWorld, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken, fine = world.user(), world.user()
+    world.accept(world.idea(broken))
+    world.accept(world.idea(fine))
+    real_compose = notification_jobs.compose
+
+    def compose(app: Flask, batch: Any) -> Any:
+        if batch.user_id == broken.id:
+            raise KeyError("a template bug")
+        return real_compose(app, batch)
+
+    monkeypatch.setattr(notification_jobs, "compose", compose)
+    report = world.run()
+
+    assert (report.emails_sent, report.failed) == (1, 1)
+    assert smtp_server.to(broken.email) == []
+    assert len(smtp_server.to(fine.email)) == 1
+    [pending] = world.notifications(broken)
+    assert (pending.status, pending.attempts) == (DeliveryStatus.PENDING.value, 1)
+    assert "could not be rendered" in pending.last_error

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from tracker.config import Settings
 from tracker.models import DeliveryStatus, Notification, Suggestion, User
 from tracker.services import email_outbox, email_prefs
+from tracker.services.stories import suggestion_url
 from tracker.services.visibility import can_view
 
 SKIPPED = DeliveryStatus.SKIPPED.value
@@ -44,10 +45,6 @@ class NotificationBatch:
     display_name: str
     notification_ids: list[int]
     items: list[NotificationItem]
-
-
-def suggestion_url(settings: Settings, suggestion_id: int) -> str:
-    return f"{settings.base_url}/suggestions/{suggestion_id}"
 
 
 def recover_interrupted(session: Session) -> int:
@@ -132,12 +129,14 @@ def load_batch(
                 kind=notification.kind,
                 suggestion_id=suggestion.id or 0,
                 title=suggestion.title,
-                url=suggestion_url(settings, suggestion.id or 0),
+                url=suggestion_url(settings.base_url, suggestion.id or 0),
                 detail=notification.detail,
                 submitted=suggestion.submitter_id == user_id,
                 merged_into_title=target.title if show_target and target else None,
                 merged_into_url=(
-                    suggestion_url(settings, target.id or 0) if show_target and target else None
+                    suggestion_url(settings.base_url, target.id or 0)
+                    if show_target and target
+                    else None
                 ),
                 at=notification.created_at,
             )
