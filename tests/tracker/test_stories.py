@@ -505,6 +505,10 @@ def test_drafts_of_confidential_suggestions_stay_hidden_from_stakeholders(
     draft_id = generate(pm_client, secret)
     login_as(Role.STAKEHOLDER)
 
-    assert "Secret staffing change" not in client.get("/stories").text
+    # The PM's list names the draft, so its absence below is the stakeholder's view, not a typo.
+    assert "Secret staffing change" in pm_client.get("/stories").text
+    listing = client.get("/stories")
+    assert listing.status_code == 200
+    assert "Secret staffing change" not in listing.text
     assert client.get(f"/stories/{draft_id}").status_code == 404
     assert client.get(f"/stories/{draft_id}/preview").status_code == 404
