@@ -142,7 +142,6 @@ def updated_pages(
 class Fetched:
     """One batch of the full reconcile: the issues Jira returned and the ids it did not."""
 
-    ids: list[str]
     snapshots: list[IssueSnapshot] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -171,5 +170,5 @@ def fetch_by_ids(client: JiraClient, ids: Sequence[str], *, sprint_field: str | 
             continue
         found = snapshots(client, issues, sprint_field)
         returned = {s.jira_id for s in found}
-        return Fetched(list(ids), found, [i for i in ids if i not in returned])
-    return Fetched(list(ids), [], [i for i in ids if i in gone])
+        return Fetched(found, [i for i in ids if i not in returned])
+    return Fetched([], [i for i in ids if i in gone])
