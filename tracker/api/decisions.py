@@ -18,10 +18,9 @@ from tracker.api_schemas import (
     UnmergeRequest,
 )
 from tracker.db import get_session
-from tracker.errors import ValidationFailed
 from tracker.permissions import Permission, requires
 from tracker.schemas import SuggestionPublic
-from tracker.services import decisions, scoring
+from tracker.services import decisions
 from tracker.services import suggestions as suggestion_service
 from tracker.services.suggestions import get_suggestion
 
@@ -69,19 +68,11 @@ def status_update(suggestion_id: int) -> Response:
 def score_update(suggestion_id: int) -> Response:
     session = get_session()
     wanted = parse(ScoreRequest)
-    framework = wanted.framework or settings().scoring.framework
-    known = [member.value for member in scoring.Framework]
-    if framework not in known:
-        # scoring.score would raise a bare ValueError for this, which is a 500, not a 422.
-        raise ValidationFailed(
-            "Unknown scoring framework.",
-            fields={"framework": "Choose one of: " + ", ".join(known) + "."},
-        )
     result = decisions.score(
         session,
         actor=actor(),
         suggestion_id=suggestion_id,
-        framework=framework,
+        framework=wanted.framework or settings().scoring.framework,
         inputs=wanted.inputs,
     )
     session.commit()

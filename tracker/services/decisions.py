@@ -54,17 +54,32 @@ def _record(
     return change
 
 
-def _move(suggestion: Suggestion, actor: User | None, to: Status, reason: str) -> StatusChange:
-    """Move the suggestion (not yet saved) and return the history entry that records it."""
+def _entry(
+    suggestion: Suggestion, actor: User | None, from_status: Status, to: Status, reason: str
+) -> StatusChange:
+    """The history entry for a move, with the score the suggestion has at that moment."""
     assert suggestion.id is not None
-    change = StatusChange(
+    return StatusChange(
         suggestion_id=suggestion.id,
         actor_id=actor.id if actor else None,
-        from_status=suggestion.status.value,
+        from_status=from_status.value,
         to_status=to.value,
         reason=reason,
         score_snapshot=_snapshot(suggestion),
     )
+
+
+def _insert_entries(session: Session, changes: Sequence[StatusChange]) -> None:
+    """One INSERT for many history entries (a sync or push batch may move dozens at once)."""
+    if changes:
+        session.execute(
+            insert(StatusChange), [change.model_dump(exclude={"id"}) for change in changes]
+        )
+
+
+def _move(suggestion: Suggestion, actor: User | None, to: Status, reason: str) -> StatusChange:
+    """Move the suggestion (not yet saved) and return the history entry that records it."""
+    change = _entry(suggestion, actor, suggestion.status, to, reason)
     suggestion.status = to
     suggestion.updated_at = utcnow()
     if to in DECIDED:
@@ -215,10 +230,7 @@ def record_system_moves(
     changes = [_move(suggestion, None, to, reason) for suggestion, to, reason in moves]
     for suggestion, _, _ in moves:
         session.add(suggestion)
-    if changes:
-        session.execute(
-            insert(StatusChange), [change.model_dump(exclude={"id"}) for change in changes]
-        )
+    _insert_entries(session, changes)
 
 
 def mark_in_delivery(session: Session, *, suggestion: Suggestion, reason: str) -> None:
@@ -260,16 +272,11 @@ def mark_many_in_delivery(session: Session, *, reasons: Mapping[int, str]) -> No
     )
     if not moved:
         return
-    changes = [
-        StatusChange(
-            suggestion_id=suggestion.id,
-            actor_id=None,
-            from_status=Status.ACCEPTED.value,
-            to_status=Status.IN_DELIVERY.value,
-            reason=reasons[suggestion.id],
-            score_snapshot=_snapshot(suggestion),
-        )
-        for suggestion in session.exec(select(Suggestion).where(col(Suggestion.id).in_(moved)))
-        if suggestion.id is not None
-    ]
-    session.execute(insert(StatusChange), [change.model_dump(exclude={"id"}) for change in changes])
+    _insert_entries(
+        session,
+        [
+            _entry(suggestion, None, Status.ACCEPTED, Status.IN_DELIVERY, reasons[suggestion.id])
+            for suggestion in session.exec(select(Suggestion).where(col(Suggestion.id).in_(moved)))
+            if suggestion.id is not None
+        ],
+    )

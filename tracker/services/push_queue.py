@@ -50,6 +50,15 @@ def _link_for_story(session: Session, site_id: str, draft: StoryDraft) -> JiraLi
     return link or JiraLink(story_id=draft.id, label=story_label(site_id, draft.id))
 
 
+def _links_for_drafts(
+    session: Session, site_id: str, drafts: Sequence[StoryDraft]
+) -> list[JiraLink]:
+    """`_link_for_story` for each draft, in one query."""
+    ids = [draft.id for draft in drafts if draft.id is not None]
+    found = links_for_stories(session, story_ids=ids)
+    return [found.get(i) or JiraLink(story_id=i, label=story_label(site_id, i)) for i in ids]
+
+
 def _link_for_epic(session: Session, site_id: str, initiative: Initiative) -> JiraLink:
     assert initiative.id is not None
     link = session.exec(select(JiraLink).where(JiraLink.initiative_id == initiative.id)).first()
@@ -88,7 +97,7 @@ def request_push(
             f"Only ready drafts can be pushed; not ready: {names}.",
             fields={"story_ids": f"Mark {names} ready first (fix its lint problems)."},
         )
-    return _create_job(session, actor, None, [_link_for_story(session, site_id, d) for d in drafts])
+    return _create_job(session, actor, None, _links_for_drafts(session, site_id, drafts))
 
 
 def request_initiative_push(
@@ -105,7 +114,7 @@ def request_initiative_push(
         )
     ).all()
     links = [_link_for_epic(session, site_id, initiative)]
-    links += [_link_for_story(session, site_id, draft) for draft in drafts]
+    links += _links_for_drafts(session, site_id, drafts)
     return _create_job(session, actor, initiative_id, links)
 
 
