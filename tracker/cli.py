@@ -12,8 +12,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from tracker import db, migrate
-from tracker.cli_common import current_flask_app, current_settings, fail, require_migrated
-from tracker.config import ConfigError, masked
+from tracker.cli_common import current_flask_app, fail, require_migrated
+from tracker.config import ConfigError, current_settings, masked
 from tracker.errors import DomainError
 from tracker.models import Role
 from tracker.services import accounts

@@ -7,7 +7,6 @@ import click
 from flask import Flask, current_app
 
 from tracker import db, migrate
-from tracker.config import Settings
 from tracker.errors import DomainError
 
 
@@ -15,11 +14,6 @@ def current_flask_app() -> Flask:
     """The app behind the command's app context (for jobs that open their own sessions)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     return app
-
-
-def current_settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
 
 
 def fail(exc: DomainError) -> click.ClickException:

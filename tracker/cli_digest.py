@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from sync import digest_send
 from tracker import db, digest_render
-from tracker.cli_common import current_flask_app, current_settings, fail
-from tracker.config import Settings
+from tracker.cli_common import current_flask_app, fail
+from tracker.config import Settings, current_settings
 from tracker.errors import DomainError, NotFound
 from tracker.formatting import format_datetime
 from tracker.models import Audience, User, utcnow

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from sync.check import check_connection
 from tracker import db
-from tracker.cli_common import current_flask_app, current_settings, fail
+from tracker.cli_common import current_flask_app, fail
+from tracker.config import current_settings
 from tracker.errors import DomainError, NotFound
 from tracker.models import DraftState, JiraLink, PushJob, PushState, User
 from tracker.pagination import MAX_PER_PAGE

@@ -15,7 +15,8 @@ import click
 from flask.cli import with_appcontext
 
 from tracker import db
-from tracker.cli_common import current_flask_app, current_settings
+from tracker.cli_common import current_flask_app
+from tracker.config import current_settings
 from tracker.formatting import format_datetime
 from tracker.models import SyncKind, SyncRun, utcnow
 from tracker.services import sync_runs

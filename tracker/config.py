@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
+from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -367,3 +368,9 @@ def display_database_url(settings: Settings) -> str:
     query = {k: (marker if "password" in k.lower() else v) for k, v in url.query.items()}
     rendered = url.set(query=query).render_as_string(hide_password=False)
     return rendered.replace(marker, "********")
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling this request, job or command."""
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from tracker.api import bp, to_json
-from tracker.api.inputs import actor, json_object, parse, settings
+from tracker.api.inputs import actor, json_object, parse
 from tracker.api.openapi import operation
 from tracker.api.suggestions import json_list, public
 from tracker.api_schemas import (
@@ -17,6 +17,7 @@ from tracker.api_schemas import (
     StatusUpdate,
     UnmergeRequest,
 )
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.permissions import Permission, requires
 from tracker.schemas import SuggestionPublic
@@ -72,7 +73,7 @@ def score_update(suggestion_id: int) -> Response:
         session,
         actor=actor(),
         suggestion_id=suggestion_id,
-        framework=wanted.framework or settings().scoring.framework,
+        framework=wanted.framework or current_settings().scoring.framework,
         inputs=wanted.inputs,
     )
     session.commit()

@@ -14,10 +14,11 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from tracker.api import bp, to_json
-from tracker.api.inputs import actor, json_object, parse, settings
+from tracker.api.inputs import actor, json_object, parse
 from tracker.api.openapi import operation
 from tracker.api.suggestions import suggestion_fields
 from tracker.api_planning_schemas import ImportReport, ImportRequest, ImportRowReport
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
 from tracker.permissions import Permission, requires
@@ -88,7 +89,7 @@ def suggestion_import() -> Response:
     data = json_object()
     _check_rows(data)
     wanted = parse(ImportRequest, data)
-    areas = settings().suggestions.areas
+    areas = current_settings().suggestions.areas
     rows = [
         ImportRowReport(row=number, ok=not errors, errors=errors)
         for number, errors in enumerate((_row_errors(raw, areas) for raw in wanted.rows), 1)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from tracker.config import Settings
 from tracker.errors import DomainError, ValidationFailed
 from tracker.models import User
 
@@ -26,11 +25,6 @@ def actor() -> User:
     user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
-
-
-def settings() -> Settings:
-    found: Settings = current_app.config["SETTINGS"]
-    return found
 
 
 def json_object(*, optional: bool = False) -> dict[str, Any]:

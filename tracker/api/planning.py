@@ -16,7 +16,7 @@ from sync.description import to_adf, to_wiki
 from sync.payload import description_for
 from tracker.api import bp, to_json
 from tracker.api.backlog import PAGE_QUERY, requested_page
-from tracker.api.inputs import actor, parse, settings
+from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
 from tracker.api.suggestions import json_list
 from tracker.api_planning_schemas import (
@@ -36,6 +36,7 @@ from tracker.api_planning_schemas import (
     StoryPreview,
     page_fields,
 )
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import DraftState, Initiative, StoryDraft, User, utcnow
 from tracker.permissions import Permission, allowed, requires
@@ -53,7 +54,7 @@ STORIES = "stories"
 def _deliveries(session: Session, user: User, ids: list[int]) -> dict[int, InitiativeDelivery]:
     """Progress in Jira of each initiative, over the stories the caller may see (one query)."""
     progress = delivery.initiative_progress(
-        session, ids, settings=settings().sync, now=utcnow(), viewer=user
+        session, ids, settings=current_settings().sync, now=utcnow(), viewer=user
     )
     show_missing = allowed(user, Permission.MANAGE_STORIES)
     return {
@@ -248,7 +249,7 @@ def initiative_suggestion_remove(initiative_id: int, suggestion_id: int) -> Resp
 
 
 def _problems(draft: StoryDraft) -> list[LintProblem]:
-    return lint(draft, points_scale=settings().stories.points_scale)
+    return lint(draft, points_scale=current_settings().stories.points_scale)
 
 
 def _draft_detail(session: Session, draft: StoryDraft) -> StoryDraftDetail:
@@ -330,7 +331,7 @@ def story_detail(draft_id: int) -> Response:
 def story_generate(suggestion_id: int) -> Response:
     session = get_session()
     draft = stories.generate_draft(
-        session, actor=actor(), suggestion_id=suggestion_id, settings=settings().stories
+        session, actor=actor(), suggestion_id=suggestion_id, settings=current_settings().stories
     )
     response = _draft_saved(session, draft, status=201)
     response.headers["Location"] = url_for("api.story_detail", draft_id=draft.id)
@@ -370,7 +371,7 @@ def story_update(draft_id: int) -> Response:
         priority=text("priority"),
     )
     updated = stories.update_draft(
-        session, actor=user, draft_id=draft_id, edit=edit, settings=settings().stories
+        session, actor=user, draft_id=draft_id, edit=edit, settings=current_settings().stories
     )
     return _draft_saved(session, updated)
 
@@ -385,7 +386,7 @@ def story_update(draft_id: int) -> Response:
 def story_ready(draft_id: int) -> Response:
     session = get_session()
     draft = stories.mark_ready(
-        session, actor=actor(), draft_id=draft_id, settings=settings().stories
+        session, actor=actor(), draft_id=draft_id, settings=current_settings().stories
     )
     return _draft_saved(session, draft)
 
@@ -412,7 +413,7 @@ def story_preview(draft_id: int) -> Response:
     user = actor()
     draft = stories.get_draft(session, actor=user, draft_id=draft_id)
     suggestion = get_suggestion(session, actor=user, suggestion_id=draft.suggestion_id)
-    description = description_for(draft, suggestion, settings().base_url)
+    description = description_for(draft, suggestion, current_settings().base_url)
     return to_json(
         StoryPreview(summary=draft.summary, wiki=to_wiki(description), adf=to_adf(description))
     )

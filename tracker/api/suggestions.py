@@ -13,9 +13,10 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from tracker.api import bp, to_json
-from tracker.api.inputs import actor, json_object, reject_unknown, settings
+from tracker.api.inputs import actor, json_object, reject_unknown
 from tracker.api.openapi import operation
 from tracker.api_schemas import SimilarSuggestion, SuggestionUpdate
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
 from tracker.models import Suggestion, User
@@ -72,7 +73,7 @@ def suggestion_create() -> Response:
         session,
         actor=actor(),
         raw=suggestion_fields(json_object()),
-        areas=settings().suggestions.areas,
+        areas=current_settings().suggestions.areas,
     )
     session.commit()
     response = to_json(public(created), status=201)
@@ -145,7 +146,7 @@ def suggestion_update(suggestion_id: int) -> Response:
         actor=user,
         suggestion_id=suggestion_id,
         raw=merged,
-        areas=settings().suggestions.areas,
+        areas=current_settings().suggestions.areas,
     )
     session.commit()
     return to_json(public(updated))

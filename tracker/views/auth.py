@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.permissions import Permission, public, requires
 from tracker.services import accounts
@@ -34,7 +35,7 @@ def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
-        settings = current_app.config["SETTINGS"]
+        settings = current_settings()
         policy = accounts.LockoutPolicy(
             max_failures=settings.security.login_max_failures,
             lockout=timedelta(minutes=settings.security.login_lockout_minutes),

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, RadioField, SelectChoice
 
+from tracker.config import current_settings
 from tracker.db import get_session, session_scope
 from tracker.errors import ValidationFailed
 from tracker.models import User, utcnow
@@ -45,7 +46,7 @@ def _actor() -> User:
 
 
 def _areas() -> list[str]:
-    return list(current_app.config["SETTINGS"].suggestions.areas)
+    return list(current_settings().suggestions.areas)
 
 
 @bp.get("/backlog")
@@ -82,7 +83,7 @@ def index() -> str:
 def export() -> Response:
     actor = _actor()
     filters = backlog.BacklogFilters.from_args(request.args, actor=actor)
-    base_url = current_app.config["SETTINGS"].base_url
+    base_url = current_settings().base_url
 
     def body() -> Iterator[bytes]:
         # Flask tears the request down (closing its session) before a streamed body is read,
@@ -107,7 +108,7 @@ def export() -> Response:
 @requires(Permission.VIEW_SUGGESTIONS)
 def matrix_page() -> str:
     area = str(request.args.get("area") or "").strip()[:80]
-    framework = current_app.config["SETTINGS"].scoring.framework
+    framework = current_settings().scoring.framework
     found = matrix.build(get_session(), actor=_actor(), framework=framework, area=area)
     return render_template(
         "backlog/matrix.html",

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker import digest_render
-from tracker.config import Settings
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models.digests import Audience
@@ -36,13 +36,8 @@ class SendNowForm(FlaskForm):  # type: ignore[misc]
     """No fields: the CSRF token is the whole form."""
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _permalink(digest_id: int) -> str:
-    return digest_render.digest_url(_settings().base_url, digest_id)
+    return digest_render.digest_url(current_settings().base_url, digest_id)
 
 
 @bp.get("")
@@ -66,7 +61,7 @@ def index() -> str:
         own_subject=digest_pages.own_subject_key(current_user),
         overview=digest_pages.delivery_overview(session, viewer=current_user) if sees_all else None,
         form=SendNowForm(),
-        fmt=digest_render.DigestFormat({"timezone": _settings().timezone}),
+        fmt=digest_render.DigestFormat({"timezone": current_settings().timezone}),
     )
 
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from sync.errors import JiraBadResponse
 from sync.issue_fields import parse_issue
-from tracker.config import Settings
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError, json_error
 from tracker.permissions import public
@@ -29,7 +29,7 @@ bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 @bp.post("/jira")
 @public
 def jira() -> Response:
-    settings: Settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     signatures = {
         name: value
         for name in webhooks.SIGNATURE_HEADERS

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import Health, Initiative, User, utcnow
@@ -29,7 +30,7 @@ def _progress(session: Session, ids: list[int]) -> dict[int, delivery.Progress]:
     viewer = current_user._get_current_object()
     assert isinstance(viewer, User)  # the route's permission check let only users in
     return delivery.initiative_progress(
-        session, ids, settings=current_app.config["SETTINGS"].sync, now=utcnow(), viewer=viewer
+        session, ids, settings=current_settings().sync, now=utcnow(), viewer=viewer
     )
 
 

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from sync.check import check_connection
 from sync.client import JiraClient
 from sync.errors import JiraError, JiraNotFound
-from tracker.config import JiraSettings, Settings
+from tracker.config import JiraSettings, current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tracker.models import JiraLink, JobState, PushJob, StoryDraft
@@ -48,13 +48,8 @@ class RelinkForm(FlaskForm):
     )
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _jira() -> JiraSettings:
-    return _settings().jira
+    return current_settings().jira
 
 
 def _client() -> JiraClient:
@@ -251,7 +246,7 @@ def story_update(draft_id: int) -> Response:
     try:
         with _client() as client:
             update_pushed_story(
-                session, client, settings=_settings(), actor=current_user, story_id=draft_id
+                session, client, settings=current_settings(), actor=current_user, story_id=draft_id
             )
     except (JiraError, DomainError) as exc:
         session.rollback()

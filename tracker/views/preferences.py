@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.config import Settings
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.permissions import Permission, public, requires
@@ -36,11 +36,6 @@ class EmailPreferencesForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _render(form: EmailPreferencesForm, status: int = 200) -> tuple[str, int]:
     prefs = email_prefs.get_preferences(get_session(), user=current_user)
     return render_template(
@@ -55,7 +50,7 @@ def _render(form: EmailPreferencesForm, status: int = 200) -> tuple[str, int]:
 @requires(Permission.MANAGE_OWN_ACCOUNT)
 def email() -> Response | tuple[str, int]:
     session = get_session()
-    settings = _settings()
+    settings = current_settings()
     form = EmailPreferencesForm()
     form.areas.choices = [(area, area) for area in settings.suggestions.areas]
     if not form.is_submitted():
@@ -103,7 +98,9 @@ def _unsubscribe_page(state: str, status: int = 200, **context: Any) -> tuple[st
 def unsubscribe(token: str) -> tuple[str, int]:
     """A confirmation page, not the change itself: mail scanners open links in emails."""
     try:
-        user, kind = email_prefs.user_for_token(get_session(), settings=_settings(), token=token)
+        user, kind = email_prefs.user_for_token(
+            get_session(), settings=current_settings(), token=token
+        )
     except email_prefs.BadUnsubscribeToken as exc:
         return _unsubscribe_page("invalid", 400, message=exc.message)
     return _unsubscribe_page(
@@ -118,7 +115,9 @@ def unsubscribe(token: str) -> tuple[str, int]:
 def unsubscribe_confirm(token: str) -> tuple[str, int]:
     session = get_session()
     try:
-        user, kind = email_prefs.unsubscribe_by_token(session, settings=_settings(), token=token)
+        user, kind = email_prefs.unsubscribe_by_token(
+            session, settings=current_settings(), token=token
+        )
     except email_prefs.BadUnsubscribeToken as exc:
         return _unsubscribe_page("invalid", 400, message=exc.message)
     session.commit()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sync.description import adf_to_html, to_adf, to_wiki
 from sync.payload import description_for
-from tracker.config import Settings
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import DraftState, StoryDraft, Suggestion
@@ -30,11 +30,6 @@ from tracker.views.planning_forms import (
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings
-
-
 def _index_page(
     pick_form: SuggestionPickForm | None = None, error: str | None = None, status: int = 200
 ) -> tuple[str, int]:
@@ -51,7 +46,7 @@ def _index_page(
         page=number,
         per_page=size,
     )
-    scale = _settings().stories.points_scale
+    scale = current_settings().stories.points_scale
     if pick_form is None:
         pick_form = SuggestionPickForm(formdata=None)
     pick_form.suggestion_id.choices = (
@@ -88,7 +83,7 @@ def _generate(
             session,
             actor=current_user,
             suggestion_id=suggestion_id,
-            settings=_settings().stories,
+            settings=current_settings().stories,
         )
     except DomainError as exc:
         session.rollback()
@@ -142,7 +137,7 @@ def detail(draft_id: int) -> str:
         draft=draft,
         suggestion=suggestion,
         initiative=initiative,
-        problems=lint(draft, points_scale=_settings().stories.points_scale),
+        problems=lint(draft, points_scale=current_settings().stories.points_scale),
         manage=allowed(current_user, Permission.MANAGE_STORIES),
     )
 
@@ -161,12 +156,12 @@ def _edit_page(
         form=form,
         criteria_error=criteria_error,
         message=message,
-        problems=lint(draft, points_scale=_settings().stories.points_scale),
+        problems=lint(draft, points_scale=current_settings().stories.points_scale),
     ), status
 
 
 def _draft_form(draft: StoryDraft, from_request: bool) -> StoryDraftForm:
-    settings = _settings().stories
+    settings = current_settings().stories
     data = draft_form_data(draft)
     form = StoryDraftForm(data=data) if from_request else StoryDraftForm(formdata=None, data=data)
     set_draft_choices(form, draft, settings.points_scale, settings.priorities)
@@ -200,7 +195,7 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
             actor=current_user,
             draft_id=draft_id,
             edit=edit_input,
-            settings=_settings().stories,
+            settings=current_settings().stories,
         )
     except DomainError as exc:
         session.rollback()
@@ -223,7 +218,7 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
     session = get_session()
     try:
         stories.mark_ready(
-            session, actor=current_user, draft_id=draft_id, settings=_settings().stories
+            session, actor=current_user, draft_id=draft_id, settings=current_settings().stories
         )
     except DomainError as exc:
         session.rollback()
@@ -246,7 +241,7 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
 @requires(Permission.VIEW_STORIES)
 def preview(draft_id: int) -> str:
     draft, suggestion = _draft_and_suggestion(draft_id)
-    description = description_for(draft, suggestion, _settings().base_url)
+    description = description_for(draft, suggestion, current_settings().base_url)
     return render_template(
         "stories/preview.html",
         draft=draft,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Status, Suggestion
@@ -42,11 +43,11 @@ Outcome = tuple[str, str]  # the message to flash, and the page to go to
 
 
 def _areas() -> list[str]:
-    return list(current_app.config["SETTINGS"].suggestions.areas)
+    return list(current_settings().suggestions.areas)
 
 
 def _framework() -> scoring.Framework:
-    return scoring.Framework(current_app.config["SETTINGS"].scoring.framework)
+    return scoring.Framework(current_settings().scoring.framework)
 
 
 def _url(suggestion_id: int | None, anchor: str | None = None) -> str:
