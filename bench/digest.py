@@ -50,7 +50,7 @@ from tracker.models import (
     Suggestion,
     User,
 )
-from tracker.services import digest_content
+from tracker.services.digests import content as digest_content
 
 TARGET_SECONDS = 2.0
 SEED = 20261123

@@ -39,8 +39,8 @@ from bench.common import (
     scratch_database,
     send_details,
 )
-from sync.client import MAX_BULK
-from sync.worker import run_pending_jobs
+from sync.jira.client import MAX_BULK
+from sync.push.worker import run_pending_jobs
 from tests.fakejira import FakeJira
 from tracker import db, migrate
 from tracker.models import (
@@ -53,7 +53,7 @@ from tracker.models import (
     Suggestion,
     User,
 )
-from tracker.services import push_queue
+from tracker.services.stories import push_queue
 
 TARGET_RATIO = 1.3
 

@@ -50,7 +50,7 @@ from bench.common import (
     send_details,
 )
 from bench.push import seed as seed_stories
-from sync.status_sync import SyncSummary, run_sync
+from sync.pull.status_sync import SyncSummary, run_sync
 from tests.fakejira import FakeJira
 from tracker import db
 from tracker.models import JiraLink, PushState, Status, StatusEvent, Suggestion, SyncKind

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tracker import create_app, db, migrate
 from tracker.models import Organisation, Role, User, metadata
-from tracker.services import accounts
+from tracker.services.accounts import users
 
 pytest_plugins = ["tests.mail"]
 
@@ -234,7 +234,7 @@ def organisation_factory(app: Flask) -> Callable[..., Organisation]:
 
     def make(name: str = "Acme Moderation", is_vendor: bool = True) -> Organisation:
         with db.session_scope(app) as session:
-            return accounts.create_organisation(session, name=name, is_vendor=is_vendor)
+            return users.create_organisation(session, name=name, is_vendor=is_vendor)
 
     return make
 
@@ -258,7 +258,7 @@ def user_factory(app: Flask, make_organisation: Callable[..., Organisation]) -> 
         }
         values.update(overrides)
         with db.session_scope(app) as session:
-            return accounts.create_user(session, actor=None, **values)
+            return users.create_user(session, actor=None, **values)
 
     return make
 

@@ -70,7 +70,7 @@ def _configure(app: Flask, settings: Settings) -> None:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if settings.env == "testing":
-        from tracker import passwords
+        from tracker.services.accounts import passwords
 
         passwords.use_cheap_hashing()
 
@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         account,
         admin,
         backlog,
+        digests,
         home,
         hooks,
         initiatives,
@@ -91,7 +92,6 @@ def _register_blueprints(app: Flask) -> None:
         sync_runs,
     )
     from tracker.views import auth as auth_views
-    from tracker.views import digests as digest_views
 
     for blueprint in (
         home.bp,
@@ -103,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         initiatives.bp,
         stories.bp,
         jira.bp,
-        digest_views.bp,
+        digests.bp,
         preferences.bp,
         hooks.bp,
         sync_runs.bp,

@@ -7,7 +7,7 @@ from flask_login import LoginManager
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.services import tokens
+from tracker.services.accounts import tokens
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tracker import db
 from tracker.models import StoryDraft, Suggestion, User
-from tracker.services import decisions, stories, suggestions
+from tracker.services.stories import drafts
+from tracker.services.suggestions import decisions, submissions
 
 # An iPhone-sized screen that honours the page's viewport meta tag, as a real phone does.
 PHONE: dict[str, Any] = {
@@ -55,13 +56,13 @@ def seed_suggestion(app: Flask, submitter: User, **fields: Any) -> Suggestion:
     }
     areas = list(app.config["SETTINGS"].suggestions.areas)
     with db.session_scope(app) as session:
-        return suggestions.create_suggestion(session, actor=submitter, raw=raw, areas=areas)
+        return submissions.create_suggestion(session, actor=submitter, raw=raw, areas=areas)
 
 
 def share_with_vendors(app: Flask, pm: User, suggestion: Suggestion) -> None:
     assert suggestion.id is not None
     with db.session_scope(app) as session:
-        suggestions.set_sharing(
+        submissions.set_sharing(
             session,
             actor=pm,
             suggestion_id=suggestion.id,
@@ -89,7 +90,7 @@ def seed_story_draft(app: Flask, pm: User, suggestion: Suggestion) -> StoryDraft
     """The story draft a PM generates from an accepted suggestion."""
     assert suggestion.id is not None
     with db.session_scope(app) as session:
-        return stories.generate_draft(
+        return drafts.generate_draft(
             session,
             actor=pm,
             suggestion_id=suggestion.id,

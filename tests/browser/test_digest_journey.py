@@ -23,7 +23,7 @@ from tests.browser.journeys import (
 from tests.tracker.digest_samples import store_digest
 from tracker import db
 from tracker.models import AreaSubscription, Audience, Organisation, Role, User
-from tracker.services import digest_content
+from tracker.services.digests import content as digest_content
 
 pytestmark = pytest.mark.browser
 

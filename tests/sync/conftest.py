@@ -15,16 +15,17 @@ from flask import Flask
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from sync.client import JiraClient
-from sync.discovery import metadata_cache
-from sync.sync_site import site_facts
-from sync.worker import run_pending_jobs
+from sync.jira.client import JiraClient
+from sync.jira.discovery import metadata_cache
+from sync.jira.site import site_facts
+from sync.push.worker import run_pending_jobs
 from tests.fakejira import FakeJira
 from tests.tracker.test_stories import accepted_idea
 from tracker import db
 from tracker.config import JiraSettings
 from tracker.models import JiraLink, PushJob, Role, Status, Suggestion, User, utcnow
-from tracker.services import initiatives, push_queue, stories
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import initiatives, push_queue
 
 SITE_ID = "t1"
 

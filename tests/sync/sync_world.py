@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from sync.status_sync import SyncSummary, run_sync
+from sync.pull.status_sync import SyncSummary, run_sync
 from tests.fakejira import FakeJira, Issue
 from tests.sync.conftest import PushWorld
 from tracker import db

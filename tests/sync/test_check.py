@@ -7,8 +7,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sync.check import CheckResult, check_connection
-from sync.client import JiraClient
+from sync.jira.check import CheckResult, check_connection
+from sync.jira.client import JiraClient
 from tests.fakejira import FakeJira, FieldConfig
 from tests.fakejira.catalog import FieldDef, IssueType
 from tracker.config import JiraSettings

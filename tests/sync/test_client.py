@@ -16,9 +16,9 @@ import responses
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from sync.backoff import rate_limit_seconds, with_jitter
-from sync.client import JiraClient
-from sync.errors import (
+from sync.jira.backoff import rate_limit_seconds, with_jitter
+from sync.jira.client import JiraClient
+from sync.jira.errors import (
     JiraBadResponse,
     JiraError,
     JiraForbidden,

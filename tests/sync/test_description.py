@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from sync.description import Criterion, StoryDescription, adf_to_html, to_adf, to_wiki
+from sync.mapping.description import Criterion, StoryDescription, adf_to_html, to_adf, to_wiki
 
 SAMPLE = StoryDescription(
     role="fraud ops lead",

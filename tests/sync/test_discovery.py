@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from sync.client import JiraClient
-from sync.discovery import (
+from sync.jira.client import JiraClient
+from sync.jira.discovery import (
     FieldInfo,
     MetadataCache,
     discover,
     find_epic_link,
     find_story_points,
 )
-from sync.errors import JiraMisconfigured, JiraNotFound
+from sync.jira.errors import JiraMisconfigured, JiraNotFound
 from tests.fakejira import FakeJira
 from tracker.config import JiraSettings
 

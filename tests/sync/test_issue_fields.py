@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from sync.client import JiraClient
-from sync.errors import JiraBadResponse
-from sync.issue_fields import (
+from sync.jira.client import JiraClient
+from sync.jira.errors import JiraBadResponse
+from sync.jira.site import site_facts
+from sync.mapping.issue_fields import (
     SYNC_FIELDS,
     changelog_truncated,
     parse_histories,
@@ -19,12 +20,11 @@ from sync.issue_fields import (
     sprint_name,
     sync_fields,
 )
-from sync.status_fetch import EXPAND
-from sync.sync_site import site_facts
+from sync.pull.fetch import EXPAND
 from tests.fakejira import FakeJira
 from tests.sync.conftest import jira_config
 from tracker.config import JiraSettings
-from tracker.services.jira_snapshots import StatusHistory
+from tracker.services.jira_status.snapshots import StatusHistory
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

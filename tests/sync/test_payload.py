@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sync.discovery import SiteMetadata
-from sync.payload import (
+from sync.jira.discovery import SiteMetadata
+from sync.mapping.payload import (
     Created,
     Refused,
     Unknown,

@@ -13,17 +13,17 @@ from flask import Flask
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from sync.errors import JiraNotFound, JiraRejected
-from sync.push import find_issue_for_relink, update_pushed_story
-from sync.scheduler import JOBS
-from sync.worker import start_worker_thread
+from sync.jira.errors import JiraNotFound, JiraRejected
+from sync.jobs.scheduler import JOBS
+from sync.push.engine import find_issue_for_relink, update_pushed_story
+from sync.push.worker import start_worker_thread
 from tests.fakejira import FakeJira
 from tests.fakejira.adf import adf_text
 from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
 from tracker import db
 from tracker.errors import Conflict
 from tracker.models import JiraLink, JobState, PushState, Status, StatusChange, StoryDraft, User
-from tracker.services import push_queue
+from tracker.services.stories import push_queue
 
 POINTS = {"cloud": "customfield_10016", "datacenter": "customfield_10002"}
 EPIC_LINK = "customfield_10014"

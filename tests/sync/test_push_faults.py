@@ -13,15 +13,15 @@ from flask import Flask
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from sync.client import JiraClient
-from sync.errors import JiraUnauthorized
-from sync.worker import LEASE, run_job
+from sync.jira.client import JiraClient
+from sync.jira.errors import JiraUnauthorized
+from sync.push.worker import LEASE, run_job
 from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
 from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
 from tracker import db
 from tracker.models import JiraLink, JobState, PushJob, PushState, Role, StoryDraft, User
-from tracker.services import push_queue
+from tracker.services.stories import push_queue
 
 BULK = r"/issue/bulk$"
 SEARCH = r"/search(/jql)?$"

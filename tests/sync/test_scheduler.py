@@ -14,7 +14,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from sync.scheduler import JOBS, JobDefinition, build_scheduler, run_leased
+from sync.jobs.scheduler import JOBS, JobDefinition, build_scheduler, run_leased
 from tracker import db
 from tracker.config import Settings
 from tracker.models import JobLease

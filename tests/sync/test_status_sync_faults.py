@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sync.status_sync import scheduled_full, scheduled_incremental
+from sync.pull.status_sync import scheduled_full, scheduled_incremental
 from tests.fakejira import FakeJira
 from tests.sync.conftest import PushWorld, jira_config
 from tests.sync.sync_world import T0, SyncWorld
 from tracker import db
 from tracker.models import DeliveryState, Status, SyncKind
-from tracker.services.sync_runs import backoff_until, next_due
+from tracker.services.jira_status.sync_runs import backoff_until, next_due
 
 MARGIN = timedelta(minutes=10)
 

@@ -1,4 +1,4 @@
-"""Digest content as tracker.services.digest_content.build produces it (version 1), written out
+"""Digest content as tracker.services.digests.content.build produces it (version 1), written out
 by hand so the rendering and page tests do not depend on the builder."""
 
 from __future__ import annotations

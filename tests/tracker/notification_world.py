@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from sync import notification_jobs
+from sync.jobs import notifications as notification_jobs
 from tests.tracker.services.conftest import AREAS, suggestion_input
 from tracker import db
 from tracker.models import (
@@ -24,7 +24,9 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import decisions, delivery, engagement, push_queue, stories, suggestions
+from tracker.services.jira_status import delivery
+from tracker.services.stories import drafts, push_queue
+from tracker.services.suggestions import decisions, engagement, submissions
 
 RICE = {"reach": 400, "impact": 2, "confidence": 80, "effort": 3}
 
@@ -45,7 +47,7 @@ class IdeaWorld:
 
     def idea(self, author: User, *, shared_with_vendors: bool = False, **fields: Any) -> int:
         with db.session_scope(self.app) as session:
-            created = suggestions.create_suggestion(
+            created = submissions.create_suggestion(
                 session,
                 actor=self._actor(session, author),
                 raw=suggestion_input(**fields),
@@ -95,7 +97,7 @@ class IdeaWorld:
         Jira as `jira_key` (what the push worker records)."""
         settings = self.app.config["SETTINGS"].stories
         with db.session_scope(self.app) as session:
-            draft = stories.generate_draft(
+            draft = drafts.generate_draft(
                 session,
                 actor=self._actor(session, None),
                 suggestion_id=suggestion_id,

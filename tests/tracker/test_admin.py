@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker import db
 from tracker.models import Role
-from tracker.services import accounts
+from tracker.services.accounts import users
 
 
 def test_admin_adds_a_vendor_user_who_can_then_sign_in(app, client, login_as, make_organisation):
@@ -43,7 +43,7 @@ def test_vendor_without_organisation_is_refused_with_field_message(app, client, 
     assert response.status_code == 422
     assert "Choose the vendor organisation this person works for." in response.text
     with db.session_scope(app) as session:
-        assert all(u.email != "v@example.com" for u in accounts.list_users(session))
+        assert all(u.email != "v@example.com" for u in users.list_users(session))
 
 
 def test_duplicate_email_and_weak_password_are_named(client, login_as, make_user):
@@ -67,7 +67,7 @@ def test_admin_changes_role_and_deactivates(app, client, login_as, make_user):
     response = client.submit(f"/admin/users/{user.id}", {"role": "pm", "organisation_id": ""})
     assert response.status_code == 302
     with db.session_scope(app) as session:
-        stored = accounts.get_user(session, user.id)
+        stored = users.get_user(session, user.id)
         assert stored.role is Role.PM
         assert stored.is_active is False
 

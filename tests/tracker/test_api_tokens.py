@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from tracker import db
 from tracker.models import ApiToken, Role
-from tracker.services import accounts
+from tracker.services.accounts import users
 
 
 def _create_token(client, name="script"):
@@ -68,10 +68,10 @@ def test_revoked_token_stops_working(app, client, login_as):
 
 def test_cannot_revoke_someone_elses_token(app, client, login_as, make_user):
     other = make_user(Role.SUBMITTER)
-    from tracker.services import tokens
+    from tracker.services.accounts import tokens
 
     with db.session_scope(app) as session:
-        owner = accounts.get_user(session, other.id)
+        owner = users.get_user(session, other.id)
         token, plaintext = tokens.create_token(session, owner=owner, name="theirs")
         token_id = token.id
     login_as(Role.SUBMITTER)
@@ -86,9 +86,7 @@ def test_token_of_deactivated_user_stops_working(app, client, login_as):
     user = login_as(Role.SUBMITTER)
     token = _create_token(client)
     with db.session_scope(app) as session:
-        accounts.set_active(
-            session, actor=None, user=accounts.get_user(session, user.id), active=False
-        )
+        users.set_active(session, actor=None, user=users.get_user(session, user.id), active=False)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tracker import db
 from tracker.models import Role, User, utcnow
-from tracker.services import accounts
+from tracker.services.accounts import users
 
 
 def test_login_then_logout(client, make_user):
@@ -68,7 +68,7 @@ def test_lockout_after_repeated_failures(app, client, make_user):
 def test_lockout_threshold_comes_from_config(make_app, database_url):
     app = make_app(database_url, security={"login_max_failures": 2})
     with db.session_scope(app) as session:
-        user = accounts.create_user(
+        user = users.create_user(
             session,
             actor=None,
             email="a@example.com",
@@ -76,12 +76,12 @@ def test_lockout_threshold_comes_from_config(make_app, database_url):
             password="correct horse battery staple",
             role="submitter",
         )
-        policy = accounts.LockoutPolicy(
+        policy = users.LockoutPolicy(
             max_failures=app.config["SETTINGS"].security.login_max_failures
         )
         for _ in range(2):
-            with contextlib.suppress(accounts.LoginFailed):
-                accounts.authenticate(
+            with contextlib.suppress(users.LoginFailed):
+                users.authenticate(
                     session, email=user.email, password="wrong password", policy=policy
                 )
         assert user.locked_until is not None
@@ -91,8 +91,8 @@ def test_deactivated_user_is_signed_out_and_cannot_sign_in(app, client, make_use
     user = make_user()
     assert client.login(user.email).status_code == 302
     with db.session_scope(app) as session:
-        stored = accounts.get_user(session, user.id)
-        accounts.set_active(session, actor=None, user=stored, active=False)
+        stored = users.get_user(session, user.id)
+        users.set_active(session, actor=None, user=stored, active=False)
     assert client.get("/").status_code == 302  # the old session no longer works
     assert client.login(user.email).status_code == 401
 

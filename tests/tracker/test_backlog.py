@@ -9,7 +9,7 @@ from typing import Any
 from tracker import db
 from tracker.config import DEFAULT_AREAS
 from tracker.models import Initiative, Role, Status, User, utcnow
-from tracker.services import suggestions
+from tracker.services.suggestions import submissions
 
 AREAS = list(DEFAULT_AREAS)
 
@@ -29,7 +29,7 @@ def add_idea(
 ) -> int:
     """A suggestion written through the service, then given the state the test is about."""
     with db.session_scope(app) as session:
-        created = suggestions.create_suggestion(
+        created = submissions.create_suggestion(
             session,
             actor=author,
             raw={

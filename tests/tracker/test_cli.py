@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import PASSWORD, TEST_SECRET
 from tracker import db, migrate
 from tracker.models import Organisation, Role, User
-from tracker.services import accounts
+from tracker.services.accounts import users
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def listed(tracker) -> dict[str, list[str]]:
 
 def stored_user(app, email: str) -> User:
     with db.session_scope(app) as session:
-        return accounts.find_user_by_email(session, email)
+        return users.find_user_by_email(session, email)
 
 
 # --- users and organisations --------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_vendor_in_an_organisation(app, tracker):
     result = create_user(tracker, "vera@example.com", "vendor", "--organisation", "Acme Moderation")
     assert "Created vera@example.com (vendor)." in result.output
     with db.session_scope(app) as session:
-        user = accounts.find_user_by_email(session, "vera@example.com")
+        user = users.find_user_by_email(session, "vera@example.com")
         organisation = session.get(Organisation, user.organisation_id)
         assert organisation is not None
         assert organisation.name == "Acme Moderation"

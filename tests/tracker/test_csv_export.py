@@ -11,7 +11,7 @@ from sqlalchemy.pool import QueuePool
 from tests.tracker.test_backlog import add_idea
 from tracker import db
 from tracker.models import Role, Status
-from tracker.services.csv_export import safe_cell
+from tracker.services.suggestions.csv_export import safe_cell
 
 
 def read_csv(response) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from tracker import db
 from tracker.errors import ValidationFailed
 from tracker.models import Role, Suggestion
-from tracker.services import csv_import
+from tracker.services.suggestions import csv_import
 
 HEADER = "title,problem,proposed_change,area,weekly_volume,minutes_saved_per_ticket\n"
 GOOD_1 = "Refund macro,Agents retype refunds,Add a macro,Other,1200,2\n"

@@ -24,8 +24,9 @@ from tests.tracker.services.test_delivery import (
 )
 from tracker import db
 from tracker.models import Role, User, utcnow
-from tracker.services import accounts, delivery, tokens
-from tracker.services.jira_snapshots import StatusHistory
+from tracker.services.accounts import tokens, users
+from tracker.services.jira_status import delivery
+from tracker.services.jira_status.snapshots import StatusHistory
 
 
 def _text(html: str) -> str:
@@ -35,7 +36,7 @@ def _text(html: str) -> str:
 
 def _headers(app: Flask, user: User) -> dict[str, str]:
     with db.session_scope(app) as session:
-        owner = accounts.get_user(session, user.id or 0)
+        owner = users.get_user(session, user.id or 0)
         _, plaintext = tokens.create_token(session, owner=owner, name="delivery test")
     return {"Authorization": f"Bearer {plaintext}"}
 

@@ -14,14 +14,15 @@ import pytest
 from flask import Flask
 
 from tests.tracker.digest_samples import BASE, EVIL_LINK, EVIL_SCRIPT, JIRA, sample_content
-from tracker import charts, db
-from tracker.digest_render import (
+from tracker import db
+from tracker.services.digests import charts
+from tracker.services.digests.render import (
     email_subject,
     markdown_escape,
     render_email,
     render_markdown,
 )
-from tracker.mailer import OutgoingEmail, build_message
+from tracker.services.email.mailer import OutgoingEmail, build_message
 
 UNSUBSCRIBE = f"{BASE}/unsubscribe/signed-token"
 PERMALINK = f"{BASE}/digests/41"
@@ -317,7 +318,7 @@ def test_a_digest_built_from_the_database_renders(
 ) -> None:
     from tests.browser.journeys import score_and_accept, seed_suggestion
     from tracker.models import Audience, Role
-    from tracker.services import digest_content
+    from tracker.services.digests import content as digest_content
 
     pm = make_user(Role.PM)
     agent = make_user(Role.SUBMITTER)

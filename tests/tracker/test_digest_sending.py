@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from sqlmodel import col, select
 
-from sync import digest_jobs
-from sync.digest_send import send_now, send_pending
+from sync.jobs import digests as digest_jobs
+from sync.jobs.digest_send import send_now, send_pending
 from tests.conftest import organisation_factory, user_factory
 from tests.mail import SmtpServer
 from tests.tracker.services.conftest import suggestion_input
@@ -32,7 +32,11 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import accounts, digest_delivery, digests, email_prefs, suggestions
+from tracker.services.accounts import users
+from tracker.services.digests import delivery as digest_delivery
+from tracker.services.digests import periods as digests
+from tracker.services.email import preferences
+from tracker.services.suggestions import submissions
 
 BASE_URL = "https://tracker.example"
 AREA = "Scams and fraud"
@@ -47,7 +51,7 @@ def app(make_app: Callable[..., Flask], database_url: str, smtp_server: SmtpServ
 
 def submit(app: Flask, author: User, title: str, **fields: Any) -> Suggestion:
     with db.session_scope(app) as session:
-        return suggestions.create_suggestion(
+        return submissions.create_suggestion(
             session,
             actor=author,
             raw=suggestion_input(title=title, **fields),
@@ -62,7 +66,7 @@ def follow_area(app: Flask, user: User, area: str = AREA) -> None:
 
 def turn_digests_off(app: Flask, user: User) -> None:
     with db.session_scope(app) as session:
-        email_prefs.set_preferences(
+        preferences.set_preferences(
             session,
             user=user,
             settings=app.config["SETTINGS"],
@@ -75,7 +79,7 @@ def deactivate(app: Flask, user: User) -> None:
     with db.session_scope(app) as session:
         stored = session.get(User, user.id)
         assert stored is not None
-        accounts.set_active(session, actor=None, user=stored, active=False)
+        users.set_active(session, actor=None, user=stored, active=False)
 
 
 def deliveries(app: Flask) -> list[DigestDelivery]:

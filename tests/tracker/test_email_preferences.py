@@ -19,7 +19,8 @@ from tests.tracker.notification_world import IdeaWorld
 from tracker import db
 from tracker.config import Settings
 from tracker.models import AreaSubscription, Role, User, utcnow
-from tracker.services import email_prefs, initiatives
+from tracker.services.email import preferences
+from tracker.services.stories import initiatives
 
 BASE = "https://tracker.example"
 
@@ -42,7 +43,7 @@ def world(app: Flask, make_user: Callable[..., User]) -> IdeaWorld:
 
 def wants(app: Flask, user: User, kind: str) -> bool:
     with db.session_scope(app) as session:
-        return email_prefs.wants(session, user.id or 0, kind)
+        return preferences.wants(session, user.id or 0, kind)
 
 
 def path_of(url: str) -> str:
@@ -125,7 +126,7 @@ def test_a_stakeholder_chooses_areas_and_unfollows_initiatives(
     with db.session_scope(app) as session:
         me = session.get(User, stakeholder.id)
         assert me is not None
-        prefs = email_prefs.get_preferences(session, user=me)
+        prefs = preferences.get_preferences(session, user=me)
     assert prefs.areas == [areas[1]]
     assert [i.name for i in prefs.initiatives] == [
         "Faster scam handling",
@@ -161,7 +162,7 @@ def test_the_link_shows_a_confirmation_and_the_button_unsubscribes(
     app: Flask, client: TrackerClient, make_user: Callable[..., User], settings: Settings
 ) -> None:
     user = make_user(Role.VENDOR)
-    url = path_of(email_prefs.unsubscribe_url(settings, user.id or 0, "notifications"))
+    url = path_of(preferences.unsubscribe_url(settings, user.id or 0, "notifications"))
 
     page = client.get(url)
     assert page.status_code == 200
@@ -184,7 +185,7 @@ def test_rfc_8058_one_click_post_needs_no_csrf_token(
     app: Flask, client: TrackerClient, make_user: Callable[..., User], settings: Settings
 ) -> None:
     user = make_user(Role.STAKEHOLDER)
-    headers = email_prefs.list_unsubscribe_headers(settings, user.id or 0, "digests")
+    headers = preferences.list_unsubscribe_headers(settings, user.id or 0, "digests")
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = path_of(headers["List-Unsubscribe"].strip("<>"))
     response = client.post(
@@ -206,7 +207,7 @@ def test_a_tampered_link_gets_a_friendly_400(
     method: str,
 ) -> None:
     user, other = make_user(), make_user()
-    token = email_prefs.unsubscribe_token(settings, user.id or 0, "notifications")
+    token = preferences.unsubscribe_token(settings, user.id or 0, "notifications")
     forged_by_key = URLSafeSerializer("another-key", salt="tracker.email-unsubscribe").dumps(
         [other.id, "notifications"]
     )

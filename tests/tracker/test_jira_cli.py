@@ -118,7 +118,7 @@ def test_all_ready_with_nothing_ready_says_so(app, make_user):
 
 
 def test_push_all_ready_creates_the_issues_and_prints_their_keys(app, make_user, fake):
-    pytest.importorskip("sync.worker", reason="the push worker is not written yet")
+    pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
     pm = make_user(Role.PM)
     first = ready_draft(app, pm, "Route scam appeals to the specialists")
     second = ready_draft(app, pm, "Auto-close duplicate refund tickets")
@@ -138,7 +138,7 @@ def test_push_all_ready_creates_the_issues_and_prints_their_keys(app, make_user,
 
 
 def test_push_reports_jiras_reason_and_exits_1(app, make_user, fake):
-    pytest.importorskip("sync.worker", reason="the push worker is not written yet")
+    pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
     pm = make_user(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     with db.session_scope(app) as session:

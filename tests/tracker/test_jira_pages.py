@@ -17,7 +17,8 @@ from tests.fakejira import FakeJira
 from tests.tracker.test_stories import accepted_idea
 from tracker import db
 from tracker.models import JiraLink, PushJob, Role, User
-from tracker.services import accounts, initiatives, push_queue, stories
+from tracker.services.accounts import users
+from tracker.services.stories import drafts, initiatives, push_queue
 
 WRONG_TOKEN = "wrong-token-3f9c1a"  # a deliberately wrong credential, to be kept out of pages
 
@@ -61,13 +62,13 @@ def ready_draft(app: Flask, pm: User, title: str, *, ready: bool = True) -> int:
     suggestion_id = accepted_idea(app, pm, title)
     settings = app.config["SETTINGS"].stories
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
-        draft = stories.generate_draft(
+        actor = users.get_user(session, pm.id or 0)
+        draft = drafts.generate_draft(
             session, actor=actor, suggestion_id=suggestion_id, settings=settings
         )
         assert draft.id is not None
         if ready:
-            stories.mark_ready(session, actor=actor, draft_id=draft.id, settings=settings)
+            drafts.mark_ready(session, actor=actor, draft_id=draft.id, settings=settings)
         return draft.id
 
 
@@ -77,7 +78,7 @@ def jobs(app: Flask) -> list[PushJob]:
 
 
 def run_worker(app: Flask) -> None:
-    worker = pytest.importorskip("sync.worker", reason="the push worker is not written yet")
+    worker = pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
     worker.run_pending_jobs(app, owner="test")
 
 
@@ -231,8 +232,8 @@ def test_initiative_push_queues_the_epic_then_its_ready_drafts(app, client, logi
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
-        draft = stories.get_draft(session, actor=actor, draft_id=draft_id)
+        actor = users.get_user(session, pm.id or 0)
+        draft = drafts.get_draft(session, actor=actor, draft_id=draft_id)
         initiative = initiatives.create_initiative(
             session,
             actor=actor,
@@ -270,7 +271,7 @@ def test_stakeholder_watches_a_push_but_may_not_start_one(app, client, login_as,
     pm = make_user(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
+        actor = users.get_user(session, pm.id or 0)
         job = push_queue.request_push(session, actor=actor, story_ids=[draft_id], site_id="main")
     login_as(Role.STAKEHOLDER)
 
@@ -309,7 +310,7 @@ def linked_draft(app: Flask, pm: User, key: str = "OPS-7") -> int:
     with db.session_scope(app) as session:
         push_queue.relink(
             session,
-            actor=accounts.get_user(session, pm.id or 0),
+            actor=users.get_user(session, pm.id or 0),
             story_id=draft_id,
             site_id="main",
             jira_id="10077",
@@ -364,7 +365,7 @@ def test_relink_with_a_malformed_key_keeps_it_and_explains(app, client, login_as
 
 
 def test_relink_to_an_issue_made_in_jira(app, client, login_as, fake):
-    pytest.importorskip("sync.push", reason="the push engine is not written yet")
+    pytest.importorskip("sync.push.engine", reason="the push engine is not written yet")
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     issue = fake.add_issue("Scam appeals routing (made by hand)")
@@ -378,7 +379,7 @@ def test_relink_to_an_issue_made_in_jira(app, client, login_as, fake):
 
 
 def test_relink_to_a_missing_issue_shows_jiras_answer(app, client, login_as, fake):
-    pytest.importorskip("sync.push", reason="the push engine is not written yet")
+    pytest.importorskip("sync.push.engine", reason="the push engine is not written yet")
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
 
@@ -406,8 +407,8 @@ def test_update_in_jira_sends_the_edited_summary(app, client, login_as, fake):
     pm = login_as(Role.PM)
     draft_id, key = pushed_through_the_worker(app, client, pm)
     with db.session_scope(app) as session:
-        draft = stories.get_draft(
-            session, actor=accounts.get_user(session, pm.id or 0), draft_id=draft_id
+        draft = drafts.get_draft(
+            session, actor=users.get_user(session, pm.id or 0), draft_id=draft_id
         )
         draft.summary = "Route scam appeals to the fraud specialists"
         session.add(draft)

@@ -17,7 +17,8 @@ from tests.fakejira import FakeJira
 from tests.tracker.test_jira_pages import jira_config, jobs, ready_draft, run_worker, text_of
 from tracker import db
 from tracker.models import JiraLink, JobState, PushState, Role
-from tracker.services import accounts, push_queue
+from tracker.services.accounts import users
+from tracker.services.stories import push_queue
 
 CHECKBOX = 'name="story_ids" value="{}"'
 
@@ -132,7 +133,7 @@ def test_a_stakeholder_sees_unconfirmed_but_no_push(app, client, login_as, make_
     pm = make_user(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
+        actor = users.get_user(session, pm.id or 0)
         job = push_queue.request_push(session, actor=actor, story_ids=[draft_id], site_id="main")
         link = session.exec(select(JiraLink).where(JiraLink.story_id == draft_id)).one()
         push_queue.mark_sending(session, links=[link])

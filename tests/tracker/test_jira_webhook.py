@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from sync.issue_fields import parse_issue
+from sync.mapping.issue_fields import parse_issue
 from tests.fakejira.catalog import CATEGORIES, DEFAULT_STATUSES
 from tests.tracker.test_jira_pages import ready_draft
 from tracker import db
@@ -35,7 +35,9 @@ from tracker.models import (
     WebhookDelivery,
     utcnow,
 )
-from tracker.services import decisions, push_queue, webhooks
+from tracker.services.jira_status import webhooks
+from tracker.services.stories import push_queue
+from tracker.services.suggestions import decisions
 
 SECRET = "whsec-3f9a1c77d2b84e0e9b5a6c1d"
 SITE = "https://acme.atlassian.net"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.mail import SmtpServer
 from tracker.config import SmtpSettings
-from tracker.mailer import InlineImage, Mailer, MailError, OutgoingEmail
+from tracker.services.email.mailer import InlineImage, Mailer, MailError, OutgoingEmail
 
 
 def settings(server: SmtpServer, **overrides: object) -> SmtpSettings:

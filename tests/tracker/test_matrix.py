@@ -13,8 +13,8 @@ from tests.conftest import TrackerClient
 from tests.tracker.test_backlog import add_idea
 from tracker import db
 from tracker.models import Role, Status, Suggestion, User
-from tracker.services import decisions, matrix
-from tracker.services.scoring import Framework, matrix_axes
+from tracker.services.suggestions import decisions, matrix
+from tracker.services.suggestions.scoring import Framework, matrix_axes
 
 
 def scored(
@@ -92,11 +92,11 @@ def pick_client(make_app, database_url) -> tuple[Flask, TrackerClient]:
 
 
 def test_value_effort_matrix_uses_pick_names(pick_client):
-    from tracker.services import accounts
+    from tracker.services.accounts import users
 
     app, client = pick_client
     with db.session_scope(app) as session:
-        pm = accounts.create_user(
+        pm = users.create_user(
             session,
             actor=None,
             email="pm@example.com",

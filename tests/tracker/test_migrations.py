@@ -115,7 +115,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         raise RuntimeError("the scheduler must not be built on an old schema")
 
     monkeypatch.setattr("tracker.cli.run_simple", fake_run_simple)
-    monkeypatch.setattr("sync.scheduler.build_scheduler", fake_build_scheduler)
+    monkeypatch.setattr("sync.jobs.scheduler.build_scheduler", fake_build_scheduler)
     return started
 
 

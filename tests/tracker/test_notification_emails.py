@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sync import notification_jobs
+from sync.jobs import notifications as notification_jobs
 from tests.mail import SmtpServer
 from tests.tracker.notification_world import IdeaWorld
-from tracker.mailer import Mailer
 from tracker.models import DeliveryStatus, Organisation, Role, User, utcnow
-from tracker.services import email_prefs
+from tracker.services.email import preferences
+from tracker.services.email.mailer import Mailer
 
 BASE = "https://tracker.example"
 
@@ -115,7 +115,7 @@ def test_the_email_has_html_and_text_parts_and_one_click_unsubscribe(
     assert not re.search(r"<img[^>]+src=\"https?:", html)  # no remote images
     assert "Refunds <b>now</b>" in received.part("plain")
     assert author.id is not None
-    url = email_prefs.unsubscribe_url(app.config["SETTINGS"], author.id, "notifications")
+    url = preferences.unsubscribe_url(app.config["SETTINGS"], author.id, "notifications")
     assert url.startswith(f"{BASE}/unsubscribe/")
     assert message["List-Unsubscribe"] == f"<{url}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -238,7 +238,7 @@ def test_people_who_opted_out_get_nothing(
     idea = world.idea(author)
     world.vote(fan, idea)
     with db.session_scope(app) as session:
-        email_prefs.set_preferences(
+        preferences.set_preferences(
             session,
             user=session.get(User, fan.id),  # type: ignore[arg-type]
             settings=app.config["SETTINGS"],

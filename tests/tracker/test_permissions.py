@@ -41,10 +41,10 @@ def test_each_role_gets_exactly_its_routes(app, client, login_as, role):
     token = None
     if any(url.startswith("/api/") for _, url, _ in ROUTES.values()):
         from tracker import db
-        from tracker.services import accounts, tokens
+        from tracker.services.accounts import tokens, users
 
         with db.session_scope(app) as session:
-            owner = accounts.get_user(session, user.id)
+            owner = users.get_user(session, user.id)
             _, token = tokens.create_token(session, owner=owner, name="table")
     outcomes = {}
     for endpoint, (method, url, allowed) in ROUTES.items():

@@ -1,4 +1,4 @@
-"""Worked examples for tracker.services.scoring, one section per framework."""
+"""Worked examples for tracker.services.suggestions.scoring, one section per framework."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from tracker.services.scoring import (
+from tracker.services.suggestions.scoring import (
     INPUTS,
     Framework,
     Quadrant,

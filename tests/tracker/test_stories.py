@@ -12,7 +12,8 @@ from tests.conftest import PASSWORD, TrackerClient
 from tracker import db
 from tracker.config import DEFAULT_AREAS
 from tracker.models import DraftState, Role, Status, StoryDraft, User
-from tracker.services import accounts, decisions, suggestions
+from tracker.services.accounts import users
+from tracker.services.suggestions import decisions, submissions
 
 AREAS = list(DEFAULT_AREAS)
 
@@ -41,8 +42,8 @@ def accepted_idea(
     }
     raw.update(fields)
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
-        created = suggestions.create_suggestion(session, actor=actor, raw=raw, areas=AREAS)
+        actor = users.get_user(session, pm.id or 0)
+        created = submissions.create_suggestion(session, actor=actor, raw=raw, areas=AREAS)
         assert created.id is not None
         if status is not Status.NEW:
             decisions.score(
@@ -201,12 +202,12 @@ def test_generate_from_the_stories_page_and_again(app, client, login_as):
 
 def _user(app: Any, email: str) -> User:
     with db.session_scope(app) as session:
-        return accounts.find_user_by_email(session, email)
+        return users.find_user_by_email(session, email)
 
 
 def _client_as(app: Any, role: Role) -> TrackerClient:
     with db.session_scope(app) as session:
-        accounts.create_user(
+        users.create_user(
             session,
             actor=None,
             email=f"{role.value}@example.com",
@@ -424,7 +425,7 @@ def test_preview_shows_escaped_wiki_and_cloud_html_with_criteria_and_source_link
 
 
 def test_list_filters_by_state_and_initiative_and_counts_problems(app, client, login_as):
-    from tracker.services import initiatives
+    from tracker.services.stories import initiatives
 
     pm = login_as(Role.PM)
     first = generate(client, accepted_idea(app, pm, "First idea"))
@@ -432,7 +433,7 @@ def test_list_filters_by_state_and_initiative_and_counts_problems(app, client, l
     client.submit(f"/stories/{first}/ready")
     client.submit(f"/stories/{second}/edit", edit_form(stored(app, second), role="", benefit=""))
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
+        actor = users.get_user(session, pm.id or 0)
         initiative = initiatives.create_initiative(
             session,
             actor=actor,

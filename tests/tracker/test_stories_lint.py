@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tracker.models import StoryDraft
-from tracker.services.stories_lint import lint, problems_by_field
+from tracker.services.stories.readiness import lint, problems_by_field
 
 SCALE = [1, 2, 3, 5, 8, 13]
 

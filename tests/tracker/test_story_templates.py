@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from sync.description import to_wiki
-from sync.payload import description_for
+from sync.mapping.description import to_wiki
+from sync.mapping.payload import description_for
 from tracker.config import StorySettings
 from tracker.errors import ValidationFailed
 from tracker.models import Status, StoryDraft, Suggestion
-from tracker.services.stories import split_names
-from tracker.services.story_templates import context_text, split_criterion, story_text
+from tracker.services.stories.drafts import split_names
+from tracker.services.stories.templates import context_text, split_criterion, story_text
 
 
 def idea(**changes: Any) -> Suggestion:

@@ -14,7 +14,8 @@ from sqlmodel import select
 from tracker import db
 from tracker.config import DEFAULT_AREAS
 from tracker.models import Initiative, Role, Suggestion, User
-from tracker.services import accounts, decisions, engagement, suggestions
+from tracker.services.accounts import users
+from tracker.services.suggestions import decisions, engagement, submissions
 
 VALID = {
     "title": "Auto-close duplicate spam reports",
@@ -34,14 +35,14 @@ def act(app: Flask, user: User, service: Callable[..., Any], **kwargs: Any) -> A
     """Call a service as `user` in its own committed unit of work."""
     with db.session_scope(app) as session:
         assert user.id is not None
-        return service(session, actor=accounts.get_user(session, user.id), **kwargs)
+        return service(session, actor=users.get_user(session, user.id), **kwargs)
 
 
 def submit_idea(app: Flask, author: User, **overrides: Any) -> int:
     suggestion = act(
         app,
         author,
-        suggestions.create_suggestion,
+        submissions.create_suggestion,
         raw={**VALID, **overrides},
         areas=DEFAULT_AREAS,
     )
@@ -215,7 +216,7 @@ def test_similar_panel_hides_what_a_vendor_may_not_see(
     act(
         app,
         make_user(Role.PM),
-        suggestions.set_sharing,
+        submissions.set_sharing,
         suggestion_id=shared,
         confidential=False,
         shared_with_vendors=True,
@@ -310,7 +311,7 @@ def test_vendors_see_their_own_organisation_and_what_is_shared(app, client, make
     act(
         app,
         pm,
-        suggestions.set_sharing,
+        submissions.set_sharing,
         suggestion_id=theirs,
         confidential=False,
         shared_with_vendors=True,

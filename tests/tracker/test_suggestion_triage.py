@@ -15,7 +15,7 @@ from tests.tracker.test_suggestion_pages import (
     vote_count,
 )
 from tracker.models import Role, Status
-from tracker.services import decisions, engagement
+from tracker.services.suggestions import decisions, engagement
 
 RICE_400 = {"reach": "400", "impact": "2", "confidence": "80", "effort": "3"}
 

@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from sync.discovery import metadata_cache
-from sync.sync_site import site_facts
+from sync.jira.discovery import metadata_cache
+from sync.jira.site import site_facts
 from tests.conftest import TrackerClient, organisation_factory, user_factory
 from tests.fakejira import FakeJira
 from tests.tracker.test_jira_pages import jira_config

@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.api.openapi import build_document, operation
+from tracker.api.schemas.common import UserPublic
 from tracker.permissions import Permission, public, requires
-from tracker.schemas import UserPublic
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

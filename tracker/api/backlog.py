@@ -8,13 +8,13 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor
 from tracker.api.openapi import operation
+from tracker.api.schemas.planning import BacklogItem, BacklogPage, page_fields
 from tracker.api.suggestions import public
-from tracker.api_planning_schemas import BacklogItem, BacklogPage, page_fields
 from tracker.db import get_session
 from tracker.pagination import MAX_PER_PAGE, clamp
 from tracker.permissions import Permission, requires
-from tracker.services import backlog
-from tracker.services.backlog import BacklogRow
+from tracker.services.suggestions import backlog
+from tracker.services.suggestions.backlog import BacklogRow
 
 TAG = "backlog"
 DEFAULT_PER_PAGE = 25

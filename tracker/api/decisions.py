@@ -7,8 +7,8 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor, json_object, parse
 from tracker.api.openapi import operation
-from tracker.api.suggestions import json_list, public
-from tracker.api_schemas import (
+from tracker.api.schemas.common import SuggestionPublic
+from tracker.api.schemas.suggestions import (
     MergeRequest,
     ScorePublic,
     ScoreRequest,
@@ -17,13 +17,13 @@ from tracker.api_schemas import (
     StatusUpdate,
     UnmergeRequest,
 )
+from tracker.api.suggestions import json_list, public
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.permissions import Permission, requires
-from tracker.schemas import SuggestionPublic
-from tracker.services import decisions
-from tracker.services import suggestions as suggestion_service
-from tracker.services.suggestions import get_suggestion
+from tracker.services.suggestions import decisions
+from tracker.services.suggestions import submissions as suggestion_service
+from tracker.services.suggestions.submissions import get_suggestion
 
 TAG = "decisions"
 

@@ -15,19 +15,19 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
-from tracker.api.suggestions import json_list
-from tracker.api_schemas import (
+from tracker.api.schemas.suggestions import (
     CommentCreate,
     CommentPublic,
     EngagementCounts,
     VoteCreate,
     WatchUpdate,
 )
+from tracker.api.suggestions import json_list
 from tracker.db import get_session
 from tracker.models import Comment, Suggestion, User
 from tracker.permissions import Permission, requires
-from tracker.services import engagement, visibility
-from tracker.services.suggestions import get_suggestion
+from tracker.services.suggestions import engagement, visibility
+from tracker.services.suggestions.submissions import get_suggestion
 
 TAG = "engagement"
 

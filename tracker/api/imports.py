@@ -16,14 +16,14 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor, json_object, parse
 from tracker.api.openapi import operation
+from tracker.api.schemas.planning import ImportReport, ImportRequest, ImportRowReport
 from tracker.api.suggestions import suggestion_fields
-from tracker.api_planning_schemas import ImportReport, ImportRequest, ImportRowReport
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
 from tracker.permissions import Permission, requires
-from tracker.services import suggestions
-from tracker.services.csv_import import MAX_ROWS
+from tracker.services.suggestions import submissions
+from tracker.services.suggestions.csv_import import MAX_ROWS
 
 TAG = "suggestions"
 VALID_ONLY = "valid_only"
@@ -37,7 +37,7 @@ def _row_errors(raw: dict[str, Any], areas: Sequence[str]) -> dict[str, str]:
     except ValidationFailed as exc:
         errors.update(exc.fields)
     try:
-        suggestions.clean_input(raw, areas=areas)
+        submissions.clean_input(raw, areas=areas)
     except ValidationFailed as exc:
         # The shape check's sentence wins: it says what the JSON should look like.
         errors = exc.fields | errors
@@ -110,7 +110,7 @@ def suggestion_import() -> Response:
     user = actor()
     for row, raw in zip(rows, wanted.rows, strict=True):
         if row.ok:
-            row.id = suggestions.create_suggestion(session, actor=user, raw=raw, areas=areas).id
+            row.id = submissions.create_suggestion(session, actor=user, raw=raw, areas=areas).id
     session.commit()
     report.imported = report.valid
     return to_json(report)

@@ -10,7 +10,7 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from tracker.schemas import ErrorPublic
+from tracker.api.schemas.common import ErrorPublic
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "_tracker_operation"

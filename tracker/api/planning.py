@@ -12,14 +12,13 @@ from flask import request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from sync.description import to_adf, to_wiki
-from sync.payload import description_for
+from sync.mapping.description import to_adf, to_wiki
+from sync.mapping.payload import description_for
 from tracker.api import bp, to_json
 from tracker.api.backlog import PAGE_QUERY, requested_page
 from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
-from tracker.api.suggestions import json_list
-from tracker.api_planning_schemas import (
+from tracker.api.schemas.planning import (
     HealthUpdate,
     InitiativeCreate,
     InitiativeDelivery,
@@ -36,13 +35,16 @@ from tracker.api_planning_schemas import (
     StoryPreview,
     page_fields,
 )
+from tracker.api.suggestions import json_list
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import DraftState, Initiative, StoryDraft, User, utcnow
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import delivery, initiatives, stories
-from tracker.services.stories_lint import LintProblem, lint
-from tracker.services.suggestions import get_suggestion
+from tracker.services.jira_status import delivery
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import initiatives
+from tracker.services.stories.readiness import LintProblem, lint
+from tracker.services.suggestions.submissions import get_suggestion
 
 INITIATIVES = "initiatives"
 STORIES = "stories"

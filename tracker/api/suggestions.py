@@ -15,20 +15,20 @@ from werkzeug.wrappers import Response
 from tracker.api import bp, to_json
 from tracker.api.inputs import actor, json_object, reject_unknown
 from tracker.api.openapi import operation
-from tracker.api_schemas import SimilarSuggestion, SuggestionUpdate
+from tracker.api.schemas.common import (
+    StoryDeliveryPublic,
+    SuggestionDelivery,
+    SuggestionPublic,
+)
+from tracker.api.schemas.suggestions import SimilarSuggestion, SuggestionUpdate
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import ValidationFailed
 from tracker.models import Suggestion, User
 from tracker.permissions import Permission, allowed, requires
-from tracker.schemas import (
-    StoryDeliveryPublic,
-    SuggestionCreate,
-    SuggestionDelivery,
-    SuggestionPublic,
-)
-from tracker.services import delivery, search
-from tracker.services import suggestions as service
+from tracker.services.jira_status import delivery
+from tracker.services.suggestions import search, submissions
+from tracker.services.suggestions.inputs import SuggestionCreate
 
 TAG = "suggestions"
 _EDITABLE = tuple(SuggestionCreate.model_fields)
@@ -69,7 +69,7 @@ def suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
 )
 def suggestion_create() -> Response:
     session = get_session()
-    created = service.create_suggestion(
+    created = submissions.create_suggestion(
         session,
         actor=actor(),
         raw=suggestion_fields(json_object()),
@@ -120,7 +120,7 @@ def delivery_of(session: Session, user: User, suggestion: Suggestion) -> Suggest
 def suggestion_detail(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
-    found = service.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
+    found = submissions.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     answer = public(found)
     answer.delivery = delivery_of(session, user, found)
     return to_json(answer)
@@ -138,10 +138,10 @@ def suggestion_update(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
     changes = suggestion_fields(json_object())
-    current = service.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
+    current = submissions.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     # Merged first so a partial edit is checked as the whole suggestion it will become.
     merged = {name: getattr(current, name) for name in _EDITABLE} | changes
-    updated = service.update_suggestion(
+    updated = submissions.update_suggestion(
         session,
         actor=user,
         suggestion_id=suggestion_id,
@@ -192,4 +192,4 @@ def suggestion_similar() -> Response:
     "The suggestions I submitted, newest first", response=SuggestionPublic, many=True, tag=TAG
 )
 def suggestion_mine() -> Response:
-    return json_list([public(item) for item in service.list_mine(get_session(), actor=actor())])
+    return json_list([public(item) for item in submissions.list_mine(get_session(), actor=actor())])

@@ -25,18 +25,14 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import (
-    accounts,
-    decisions,
-    email_prefs,
-    engagement,
-    initiatives,
-    stories,
-    suggestions,
-    visibility,
-)
-from tracker.services import digests as digest_periods
-from tracker.services.scoring import Framework
+from tracker.services.accounts import users as accounts
+from tracker.services.digests import periods
+from tracker.services.email import preferences
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import initiatives
+from tracker.services.suggestions import decisions, engagement, visibility
+from tracker.services.suggestions import submissions as suggestions
+from tracker.services.suggestions.scoring import Framework
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (published demo accounts)
 VENDORS = ("Northwind BPO", "Bluewave Support")
@@ -181,7 +177,7 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
     _decide(session, pm, created, settings, rng)
     now = utcnow()
     # The last scheduled digest: its week holds pushes, Jira changes and a delivered idea.
-    period_end = digest_periods.period_end_for(settings, now)
+    period_end = periods.period_end_for(settings, now)
     drafts = _plan(session, pm, created, settings, stakeholders, period_end=period_end)
     jira = delivery.run(
         session, pm=pm, drafts=drafts, settings=settings, period_end=period_end, now=now
@@ -208,7 +204,7 @@ def _follow_areas(session: Session, stakeholder: User, settings: Settings) -> No
         for area in ("Content spam", "Platform manipulation")
         if area in settings.suggestions.areas
     ]
-    email_prefs.set_preferences(
+    preferences.set_preferences(
         session,
         user=stakeholder,
         settings=settings,

@@ -17,8 +17,10 @@ from sqlmodel import Session, col, select
 
 from tracker.config import Settings
 from tracker.models import DraftState, Initiative, JiraLink, PushJob, StoryDraft, Suggestion, User
-from tracker.services import delivery, push_queue, stories, stories_lint
-from tracker.services.jira_snapshots import IssueSnapshot, StatusHistory
+from tracker.services.jira_status import delivery
+from tracker.services.jira_status.snapshots import IssueSnapshot, StatusHistory
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import push_queue, readiness
 
 JIRA_BASE = "https://jira.example.invalid"  # .invalid: reserved, never resolves (RFC 2606)
 PROJECT = "OPS"
@@ -131,7 +133,7 @@ def run(
         _push(session, pm=pm, push=push, settings=settings, at=at)
     for _, found in drafts:
         for draft in found:
-            clean = not stories_lint.lint(draft, points_scale=settings.stories.points_scale)
+            clean = not readiness.lint(draft, points_scale=settings.stories.points_scale)
             if draft.state != DraftState.READY and clean and draft.id is not None:
                 stories.mark_ready(session, actor=pm, draft_id=draft.id, settings=settings.stories)
     delivered = _sync(session, pushes, settings=settings, period_end=period_end, now=now)
@@ -150,7 +152,7 @@ def _plan(
         pushes += [
             _Push(script, initiative, draft)
             for draft, script in zip(found, scripts, strict=False)
-            if not stories_lint.lint(draft, points_scale=points_scale)
+            if not readiness.lint(draft, points_scale=points_scale)
         ]
     return pushes
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from tracker.config import Settings
 from tracker.models import Digest
-from tracker.services import digests
+from tracker.services.digests import periods
 
 
 def prepare_last_week(
@@ -19,7 +19,7 @@ def prepare_last_week(
     Without smtp.host `prepare` adds no deliveries, so the demo never emails its example
     addresses even when a mail server is configured."""
     web_only = settings.model_copy(update={"smtp": settings.smtp.model_copy(update={"host": ""})})
-    prepared = digests.prepare(session, settings=web_only, period_end=period_end)
+    prepared = periods.prepare(session, settings=web_only, period_end=period_end)
     for digest in prepared:
         digest.created_at = min(now, period_end + timedelta(minutes=2))
         session.add(digest)

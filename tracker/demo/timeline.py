@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from tracker.models import Comment, Status, StatusChange, Suggestion, Vote
-from tracker.services.decisions import DECIDED
+from tracker.services.suggestions.decisions import DECIDED
 
 # The tracker's own moves happen when Jira says so; their rows take the suggestion's stamp.
 SYSTEM_MOVES = {Status.IN_DELIVERY.value: "in_jira_at", Status.DELIVERED.value: "delivered_at"}

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.permissions import Permission, requires
-from tracker.services import accounts, tokens
+from tracker.services.accounts import tokens, users
 from tracker.views.forms import PasswordForm, TokenForm, apply_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -70,7 +70,7 @@ def password() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         session = get_session()
         try:
-            accounts.change_password(
+            users.change_password(
                 session,
                 user=current_user,
                 current=form.current_password.data or "",

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.permissions import Permission, requires
-from tracker.services import accounts
+from tracker.services.accounts import users as accounts
 from tracker.views.forms import (
     OrganisationForm,
     UserCreateForm,

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.permissions import Permission, public, requires
-from tracker.services import accounts
+from tracker.services.accounts import users
 from tracker.views.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -36,18 +36,18 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         session = get_session()
         settings = current_settings()
-        policy = accounts.LockoutPolicy(
+        policy = users.LockoutPolicy(
             max_failures=settings.security.login_max_failures,
             lockout=timedelta(minutes=settings.security.login_lockout_minutes),
         )
         try:
-            user = accounts.authenticate(
+            user = users.authenticate(
                 session,
                 email=form.email.data or "",
                 password=form.password.data or "",
                 policy=policy,
             )
-        except accounts.LoginFailed as exc:
+        except users.LoginFailed as exc:
             session.commit()  # keep the failure count
             current_app.logger.info("failed sign-in for %s", form.email.data)
             form.password.errors = [str(exc)]

@@ -18,7 +18,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import User, utcnow
 from tracker.pagination import clamp
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import backlog, csv_export, csv_import, matrix, scoring
+from tracker.services.suggestions import backlog, csv_export, csv_import, matrix, scoring
 from tracker.views.forms import apply_errors
 
 bp = Blueprint("backlog", __name__)

@@ -20,14 +20,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
-from tracker import digest_render
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models.digests import Audience
 from tracker.pagination import clamp
 from tracker.permissions import Permission, requires
-from tracker.services import digest_pages
+from tracker.services.digests import pages, render
 
 bp = Blueprint("digests", __name__, url_prefix="/digests")
 
@@ -37,7 +36,7 @@ class SendNowForm(FlaskForm):  # type: ignore[misc]
 
 
 def _permalink(digest_id: int) -> str:
-    return digest_render.digest_url(current_settings().base_url, digest_id)
+    return render.digest_url(current_settings().base_url, digest_id)
 
 
 @bp.get("")
@@ -48,20 +47,20 @@ def index() -> str:
     if audience not in {a.value for a in Audience}:
         audience = ""
     number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
-    page = digest_pages.list_digests(
+    page = pages.list_digests(
         session, viewer=current_user, page=number, per_page=size, audience=audience or None
     )
-    sees_all = digest_pages.sees_all(current_user)
+    sees_all = pages.sees_all(current_user)
     return render_template(
         "digests/index.html",
         page=page,
         audience=audience,
         audiences=list(Audience),
         sees_all=sees_all,
-        own_subject=digest_pages.own_subject_key(current_user),
-        overview=digest_pages.delivery_overview(session, viewer=current_user) if sees_all else None,
+        own_subject=pages.own_subject_key(current_user),
+        overview=pages.delivery_overview(session, viewer=current_user) if sees_all else None,
         form=SendNowForm(),
-        fmt=digest_render.DigestFormat({"timezone": current_settings().timezone}),
+        fmt=render.DigestFormat({"timezone": current_settings().timezone}),
     )
 
 
@@ -69,18 +68,18 @@ def index() -> str:
 @requires(Permission.VIEW_DIGESTS)
 def page(digest_id: int) -> str:
     session = get_session()
-    digest = digest_pages.get_digest(session, viewer=current_user, digest_id=digest_id)
+    digest = pages.get_digest(session, viewer=current_user, digest_id=digest_id)
     deliveries = (
-        digest_pages.deliveries_of(session, viewer=current_user, digest=digest)
-        if digest_pages.sees_all(current_user)
+        pages.deliveries_of(session, viewer=current_user, digest=digest)
+        if pages.sees_all(current_user)
         else None
     )
     return render_template(
         "digests/page.html",
         digest=digest,
         deliveries=deliveries,
-        own_subject=digest_pages.own_subject_key(current_user),
-        **digest_render.page_context(digest.content),
+        own_subject=pages.own_subject_key(current_user),
+        **render.page_context(digest.content),
     )
 
 
@@ -88,8 +87,8 @@ def page(digest_id: int) -> str:
 @requires(Permission.VIEW_DIGESTS)
 def markdown(digest_id: int) -> Response:
     session = get_session()
-    digest = digest_pages.get_digest(session, viewer=current_user, digest_id=digest_id)
-    text = digest_render.render_markdown(digest.content, web_url=_permalink(digest_id))
+    digest = pages.get_digest(session, viewer=current_user, digest_id=digest_id)
+    text = render.render_markdown(digest.content, web_url=_permalink(digest_id))
     response = Response(text, mimetype="text/markdown")
     disposition = "attachment" if request.args.get("download") else "inline"
     filename = f"digest-{digest_id}-{digest.period_end:%Y-%m-%d}.md"
@@ -104,7 +103,7 @@ def send_now() -> BaseResponse:
     if not form.validate_on_submit():  # only the CSRF token can fail, and CSRFProtect says so
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("digests.index"))
-    from sync import digest_send
+    from sync.jobs import digest_send
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:

@@ -1,7 +1,8 @@
 """Webhooks other systems call: `POST /hooks/jira` for Jira's near-real-time issue updates.
 
 Public and exempt from CSRF because Jira signs each delivery instead (the service checks it).
-Every answer is JSON, for Jira's delivery log; the rules live in tracker/services/webhooks.py.
+Every answer is JSON, for Jira's delivery log; the rules live in
+tracker/services/jira_status/webhooks.py.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sync.errors import JiraBadResponse
-from sync.issue_fields import parse_issue
+from sync.jira.errors import JiraBadResponse
+from sync.mapping.issue_fields import parse_issue
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError, json_error
 from tracker.permissions import public
 from tracker.security import csrf
-from tracker.services import webhooks
-from tracker.services.jira_snapshots import IssueSnapshot
+from tracker.services.jira_status import webhooks
+from tracker.services.jira_status.snapshots import IssueSnapshot
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 

@@ -12,7 +12,10 @@ from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import delivery, digest_pages, initiatives, stories
+from tracker.services.digests import pages
+from tracker.services.jira_status import delivery
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import initiatives
 from tracker.views.forms import apply_errors, optional_id
 from tracker.views.planning_forms import (
     HealthForm,
@@ -145,9 +148,7 @@ def _detail_page(
     )
     owner = initiatives.owner_of(session, initiative=initiative)
     digest = (
-        digest_pages.latest_showing_initiative(
-            session, viewer=current_user, initiative_id=initiative_id
-        )
+        pages.latest_showing_initiative(session, viewer=current_user, initiative_id=initiative_id)
         if allowed(current_user, Permission.VIEW_DIGESTS)
         else None
     )

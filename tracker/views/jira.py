@@ -1,9 +1,9 @@
 """Jira from the web: test the connection, push stories and epics, watch a push, and update,
 unlink or relink a pushed story.
 
-The push itself runs in sync/worker.py; these views only queue jobs and show their state. Talking
-to Jira directly happens in three places (the check, "Update in Jira", "Link to existing"), each
-turning a `JiraError` into its plain sentence on the page, never a 500.
+The push itself runs in sync/push/worker.py; these views only queue jobs and show their state.
+Talking to Jira directly happens in three places (the check, "Update in Jira", "Link to
+existing"), each turning a `JiraError` into its plain sentence on the page, never a 500.
 """
 
 from __future__ import annotations
@@ -20,16 +20,18 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from sync.check import check_connection
-from sync.client import JiraClient
-from sync.errors import JiraError, JiraNotFound
+from sync.jira.check import check_connection
+from sync.jira.client import JiraClient
+from sync.jira.errors import JiraError, JiraNotFound
 from tracker.config import JiraSettings, current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tracker.models import JiraLink, JobState, PushJob, StoryDraft
 from tracker.pagination import Page, clamp, paginate
 from tracker.permissions import Permission, requires
-from tracker.services import accounts, initiatives, push_queue, stories
+from tracker.services.accounts import users
+from tracker.services.stories import drafts as stories
+from tracker.services.stories import initiatives, push_queue
 
 bp = Blueprint("jira", __name__, url_prefix="/jira")
 
@@ -60,7 +62,7 @@ def _start_worker() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.testing:
         return  # tests run the queue themselves, synchronously
-    from sync.worker import start_worker_thread
+    from sync.push.worker import start_worker_thread
 
     start_worker_thread(app)
 
@@ -200,7 +202,7 @@ def progress(job_id: int) -> str:
     session = get_session()
     state = push_queue.job_progress(session, job_id=job_id)
     requester = (
-        accounts.get_user(session, state.job.requested_by_id) if state.job.requested_by_id else None
+        users.get_user(session, state.job.requested_by_id) if state.job.requested_by_id else None
     )
     return render_template(
         "jira/progress.html",
@@ -241,7 +243,7 @@ def story_update(draft_id: int) -> Response:
     if link is None or link.jira_key is None:
         flash("This story is not in Jira yet; push it first.", "error")
         return _back_to(draft_id)
-    from sync.push import update_pushed_story
+    from sync.push.engine import update_pushed_story
 
     try:
         with _client() as client:
@@ -290,7 +292,7 @@ def story_relink(draft_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _relink_page(draft, form, 422)
     key = (form.key.data or "").strip().upper()
-    from sync.push import find_issue_for_relink
+    from sync.push.engine import find_issue_for_relink
 
     try:
         with _client() as client:

@@ -17,7 +17,7 @@ from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.permissions import Permission, public, requires
 from tracker.security import csrf
-from tracker.services import email_prefs
+from tracker.services.email import preferences
 from tracker.views.forms import apply_errors
 
 bp = Blueprint("preferences", __name__)
@@ -37,12 +37,12 @@ class EmailPreferencesForm(FlaskForm):  # type: ignore[misc]
 
 
 def _render(form: EmailPreferencesForm, status: int = 200) -> tuple[str, int]:
-    prefs = email_prefs.get_preferences(get_session(), user=current_user)
+    prefs = preferences.get_preferences(get_session(), user=current_user)
     return render_template(
         "account/email.html",
         form=form,
         prefs=prefs,
-        follows_areas=email_prefs.follows_areas(current_user),
+        follows_areas=preferences.follows_areas(current_user),
     ), status
 
 
@@ -54,7 +54,7 @@ def email() -> Response | tuple[str, int]:
     form = EmailPreferencesForm()
     form.areas.choices = [(area, area) for area in settings.suggestions.areas]
     if not form.is_submitted():
-        prefs = email_prefs.get_preferences(session, user=current_user)
+        prefs = preferences.get_preferences(session, user=current_user)
         form.notifications.data = prefs.notifications
         form.digests.data = prefs.digests
         form.areas.data = prefs.areas
@@ -62,7 +62,7 @@ def email() -> Response | tuple[str, int]:
     if not form.validate():
         return _render(form, 422)
     try:
-        email_prefs.set_preferences(
+        preferences.set_preferences(
             session,
             user=current_user,
             settings=settings,
@@ -83,7 +83,7 @@ def email() -> Response | tuple[str, int]:
 @requires(Permission.MANAGE_OWN_ACCOUNT)
 def unfollow(initiative_id: int) -> Response:
     session = get_session()
-    name = email_prefs.unfollow_initiative(session, user=current_user, initiative_id=initiative_id)
+    name = preferences.unfollow_initiative(session, user=current_user, initiative_id=initiative_id)
     session.commit()
     flash(f"You no longer follow '{name}'.", "success")
     return redirect(url_for("preferences.email"))
@@ -98,13 +98,13 @@ def _unsubscribe_page(state: str, status: int = 200, **context: Any) -> tuple[st
 def unsubscribe(token: str) -> tuple[str, int]:
     """A confirmation page, not the change itself: mail scanners open links in emails."""
     try:
-        user, kind = email_prefs.user_for_token(
+        user, kind = preferences.user_for_token(
             get_session(), settings=current_settings(), token=token
         )
-    except email_prefs.BadUnsubscribeToken as exc:
+    except preferences.BadUnsubscribeToken as exc:
         return _unsubscribe_page("invalid", 400, message=exc.message)
     return _unsubscribe_page(
-        "confirm", email=user.email, kind_label=email_prefs.KIND_LABELS[kind], token=token
+        "confirm", email=user.email, kind_label=preferences.KIND_LABELS[kind], token=token
     )
 
 
@@ -115,13 +115,13 @@ def unsubscribe(token: str) -> tuple[str, int]:
 def unsubscribe_confirm(token: str) -> tuple[str, int]:
     session = get_session()
     try:
-        user, kind = email_prefs.unsubscribe_by_token(
+        user, kind = preferences.unsubscribe_by_token(
             session, settings=current_settings(), token=token
         )
-    except email_prefs.BadUnsubscribeToken as exc:
+    except preferences.BadUnsubscribeToken as exc:
         return _unsubscribe_page("invalid", 400, message=exc.message)
     session.commit()
-    return _unsubscribe_page("done", email=user.email, kind_label=email_prefs.KIND_LABELS[kind])
+    return _unsubscribe_page("done", email=user.email, kind_label=preferences.KIND_LABELS[kind])
 
 
 csrf.exempt(unsubscribe_confirm)

@@ -6,17 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from sync.description import adf_to_html, to_adf, to_wiki
-from sync.payload import description_for
+from sync.mapping.description import adf_to_html, to_adf, to_wiki
+from sync.mapping.payload import description_for
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import DraftState, StoryDraft, Suggestion
 from tracker.pagination import clamp
 from tracker.permissions import Permission, allowed, requires
-from tracker.services import initiatives, stories
-from tracker.services.stories_lint import lint
-from tracker.services.suggestions import get_suggestion
+from tracker.services.stories import drafts, initiatives
+from tracker.services.stories.readiness import lint
+from tracker.services.suggestions.submissions import get_suggestion
 from tracker.views.forms import apply_errors, optional_id
 from tracker.views.planning_forms import (
     StoryDraftForm,
@@ -38,7 +38,7 @@ def _index_page(
     state_arg = request.args.get("state", "")
     state = DraftState(state_arg) if state_arg in {s.value for s in DraftState} else None
     number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
-    page = stories.list_drafts(
+    page = drafts.list_drafts(
         session,
         actor=current_user,
         initiative_id=initiative_id,
@@ -50,7 +50,7 @@ def _index_page(
     if pick_form is None:
         pick_form = SuggestionPickForm(formdata=None)
     pick_form.suggestion_id.choices = (
-        suggestion_choices(stories.suggestions_without_drafts(session, actor=current_user))
+        suggestion_choices(drafts.suggestions_without_drafts(session, actor=current_user))
         if allowed(current_user, Permission.MANAGE_STORIES)
         else []
     )
@@ -58,7 +58,7 @@ def _index_page(
         "stories/index.html",
         page=page,
         problem_counts={d.id: len(lint(d, points_scale=scale)) for d in page.items},
-        suggestions=stories.suggestions_by_id(session, [d.suggestion_id for d in page.items]),
+        suggestions=drafts.suggestions_by_id(session, [d.suggestion_id for d in page.items]),
         initiatives={i.id: i for i in initiatives.all_initiatives(session)},
         initiative_id=initiative_id,
         state=state.value if state else "",
@@ -79,7 +79,7 @@ def _generate(
 ) -> Response | tuple[str, int]:
     session = get_session()
     try:
-        draft = stories.generate_draft(
+        draft = drafts.generate_draft(
             session,
             actor=current_user,
             suggestion_id=suggestion_id,
@@ -115,7 +115,7 @@ def generate_selected() -> Response | tuple[str, int]:
 
 def _draft_and_suggestion(draft_id: int) -> tuple[StoryDraft, Suggestion]:
     session = get_session()
-    draft = stories.get_draft(session, actor=current_user, draft_id=draft_id)
+    draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
     return draft, _suggestion_of(draft)
 
 
@@ -172,12 +172,12 @@ def _draft_form(draft: StoryDraft, from_request: bool) -> StoryDraftForm:
 @requires(Permission.MANAGE_STORIES)
 def edit(draft_id: int) -> Response | tuple[str, int]:
     session = get_session()
-    draft = stories.get_draft(session, actor=current_user, draft_id=draft_id)
+    draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
     form = _draft_form(draft, from_request=True)
     if not form.validate_on_submit():
         return _edit_page(draft, form, 422 if form.is_submitted() else 200)
     was_ready = draft.state == DraftState.READY.value
-    edit_input = stories.DraftEdit(
+    edit_input = drafts.DraftEdit(
         summary=form.summary.data or "",
         role=form.role.data or "",
         want=form.want.data or "",
@@ -185,12 +185,12 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
         context=form.context.data or "",
         acceptance_criteria=[dict(row) for row in form.criteria.data],
         story_points=points_value(form.story_points.data),
-        labels=stories.split_names(form.labels.data),
-        components=stories.split_names(form.components.data),
+        labels=drafts.split_names(form.labels.data),
+        components=drafts.split_names(form.components.data),
         priority=form.priority.data or "",
     )
     try:
-        draft = stories.update_draft(
+        draft = drafts.update_draft(
             session,
             actor=current_user,
             draft_id=draft_id,
@@ -200,7 +200,7 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
     except DomainError as exc:
         session.rollback()
         apply_errors(form, exc)
-        draft = stories.get_draft(session, actor=current_user, draft_id=draft_id)
+        draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
         return _edit_page(draft, form, exc.status_code, message=exc.message)
     session.commit()
     if was_ready and draft.state == DraftState.DRAFT.value:
@@ -217,12 +217,12 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
 def ready(draft_id: int) -> Response | tuple[str, int]:
     session = get_session()
     try:
-        stories.mark_ready(
+        drafts.mark_ready(
             session, actor=current_user, draft_id=draft_id, settings=current_settings().stories
         )
     except DomainError as exc:
         session.rollback()
-        draft = stories.get_draft(session, actor=current_user, draft_id=draft_id)
+        draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
         form = _draft_form(draft, from_request=False)
         apply_errors(form, exc)
         return _edit_page(
@@ -255,7 +255,7 @@ def preview(draft_id: int) -> str:
 @requires(Permission.MANAGE_STORIES)
 def delete(draft_id: int) -> Response:
     session = get_session()
-    draft = stories.delete_draft(session, actor=current_user, draft_id=draft_id)
+    draft = drafts.delete_draft(session, actor=current_user, draft_id=draft_id)
     session.commit()
     flash(f"Draft '{draft.summary}' deleted.", "success")
     return redirect(url_for("stories.index"))

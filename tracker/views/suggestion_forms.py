@@ -15,7 +15,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 
 from tracker.errors import DomainError
 from tracker.models import Status, Suggestion, Vote
-from tracker.services import decisions, engagement, scoring
+from tracker.services.suggestions import decisions, engagement, scoring
 from tracker.views.forms import apply_errors
 
 SUGGESTION_FIELDS = (

@@ -15,7 +15,8 @@ from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Status, Suggestion
 from tracker.permissions import Permission, requires
-from tracker.services import decisions, engagement, scoring, search, suggestion_pages, suggestions
+from tracker.services.suggestions import decisions, engagement, pages, scoring, search
+from tracker.services.suggestions import submissions as suggestions
 from tracker.views.suggestion_forms import (
     FRAMEWORK_LABELS,
     CommentForm,
@@ -117,7 +118,7 @@ def mine() -> str:
     return render_template(
         "suggestions/mine.html",
         suggestions=suggestions.list_mine(get_session(), actor=current_user),
-        decision_reason=suggestion_pages.decision_reason,
+        decision_reason=pages.decision_reason,
     )
 
 
@@ -165,7 +166,7 @@ def update(suggestion_id: int) -> Response | Page:
 def _detail(suggestion_id: int, status: int = 200, notice: str = "", **forms: Any) -> Page:
     """The detail page, with any form that failed shown with its errors instead of a blank one."""
     session = get_session()
-    page = suggestion_pages.detail_page(session, viewer=current_user, suggestion_id=suggestion_id)
+    page = pages.detail_page(session, viewer=current_user, suggestion_id=suggestion_id)
     suggestion = page.suggestion
     framework = _framework()
     blank = detail_forms(suggestion, page.my_vote, framework)
@@ -298,7 +299,7 @@ def _score_inputs(session: Session, form: ScoreForm, suggestion_id: int) -> dict
     suggestion = suggestions.get_suggestion(
         session, actor=current_user, suggestion_id=suggestion_id
     )
-    estimate = suggestion_pages.hours_estimate(suggestion)
+    estimate = pages.hours_estimate(suggestion)
     if estimate is None:
         raise ValidationFailed(
             "No estimate to use.",

@@ -1,7 +1,7 @@
 """Admin page of the Jira status sync: recent runs, how the sync stands, and buttons to run one.
 
 A run started here goes to a background thread under the scheduler job's lease
-(sync/manual_sync.py), so the page answers at once and never runs beside a scheduled sync.
+(sync/pull/manual.py), so the page answers at once and never runs beside a scheduled sync.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tracker.db import get_session
 from tracker.models import SyncKind, SyncRun, utcnow
 from tracker.pagination import clamp
 from tracker.permissions import Permission, requires
-from tracker.services import sync_runs
+from tracker.services.jira_status import sync_runs
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/admin/sync")
 
@@ -55,7 +55,7 @@ def _row(run: SyncRun, holders: Sequence[sync_runs.LeaseHolder]) -> RunRow:
 @bp.get("")
 @requires(Permission.MANAGE_USERS)
 def index() -> str:
-    from sync.status_sync import sync_enabled
+    from sync.pull.status_sync import sync_enabled
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     session = get_session()
@@ -78,8 +78,8 @@ def index() -> str:
 @bp.post("/run")
 @requires(Permission.MANAGE_USERS)
 def start() -> Response:
-    from sync.manual_sync import refusal, start_in_background
-    from sync.worker import worker_name
+    from sync.pull.manual import refusal, start_in_background
+    from sync.push.worker import worker_name
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:

@@ -9,8 +9,8 @@ import pytest
 
 from tracker import db
 from tracker.models import Role, User
-from tracker.services import accounts, tokens
-from tracker.services import suggestions as suggestion_service
+from tracker.services.accounts import tokens, users
+from tracker.services.suggestions import submissions
 
 AREA = "Scams and fraud"
 
@@ -37,7 +37,7 @@ def headers_for(app) -> Callable[[User], dict[str, str]]:
     def make(user: User) -> dict[str, str]:
         with db.session_scope(app) as session:
             assert user.id is not None
-            owner = accounts.get_user(session, user.id)
+            owner = users.get_user(session, user.id)
             _, plaintext = tokens.create_token(session, owner=owner, name="api test")
         return {"Authorization": f"Bearer {plaintext}"}
 
@@ -62,8 +62,8 @@ def seed(app) -> Callable[..., int]:
     def make(author: User, **overrides: Any) -> int:
         with db.session_scope(app) as session:
             assert author.id is not None
-            actor = accounts.get_user(session, author.id)
-            created = suggestion_service.create_suggestion(
+            actor = users.get_user(session, author.id)
+            created = submissions.create_suggestion(
                 session, actor=actor, raw=idea(**overrides), areas=[AREA]
             )
             assert created.id is not None

@@ -16,15 +16,16 @@ from tests.tracker.routes.api_planning import ROWS as PLANNING_ROWS
 from tracker import db
 from tracker.config import DEFAULT_AREAS
 from tracker.models import Role, User
-from tracker.services import accounts, decisions, suggestions
+from tracker.services.accounts import users
+from tracker.services.suggestions import decisions, submissions
 
 URL = "/api/v1/suggestions"
 
 
 def _store(app: Any, author: User, title: str, **fields: Any) -> int:
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, author.id or 0)
-        created = suggestions.create_suggestion(
+        actor = users.get_user(session, author.id or 0)
+        created = submissions.create_suggestion(
             session, actor=actor, raw=idea(title=title, **fields), areas=DEFAULT_AREAS
         )
         assert created.id is not None
@@ -34,7 +35,7 @@ def _store(app: Any, author: User, title: str, **fields: Any) -> int:
 def _decide(app: Any, pm: User, suggestion_id: int, *, value: int | None = None, **change: Any):
     """Score (value over effort 1) and/or change status, merge or share, as a PM."""
     with db.session_scope(app) as session:
-        actor = accounts.get_user(session, pm.id or 0)
+        actor = users.get_user(session, pm.id or 0)
         if value is not None:
             decisions.score(
                 session,
@@ -52,7 +53,7 @@ def _decide(app: Any, pm: User, suggestion_id: int, *, value: int | None = None,
                 session, actor=actor, duplicate_id=suggestion_id, target_id=change["merge_into"]
             )
         if "shared" in change:
-            suggestions.set_sharing(
+            submissions.set_sharing(
                 session,
                 actor=actor,
                 suggestion_id=suggestion_id,

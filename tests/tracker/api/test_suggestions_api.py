@@ -9,7 +9,8 @@ from sqlmodel import select
 from tests.tracker.api.conftest import AREA, idea
 from tracker import db
 from tracker.models import Role, Suggestion
-from tracker.services import accounts, decisions, suggestions
+from tracker.services.accounts import users
+from tracker.services.suggestions import decisions, submissions
 
 MISSING = object()
 
@@ -122,9 +123,9 @@ def test_vendors_see_their_organisation_and_what_is_shared_only(
         f"Suggestion {suggestion_id} does not exist or is not shared with you."
     )
     with db.session_scope(app) as session:
-        suggestions.set_sharing(
+        submissions.set_sharing(
             session,
-            actor=accounts.get_user(session, pm.id or 0),
+            actor=users.get_user(session, pm.id or 0),
             suggestion_id=suggestion_id,
             confidential=False,
             shared_with_vendors=True,
@@ -182,7 +183,7 @@ def test_patch_follows_the_edit_rule(app, client, api_user, seed):
     with db.session_scope(app) as session:
         decisions.change_status(
             session,
-            actor=accounts.get_user(session, pm.id or 0),
+            actor=users.get_user(session, pm.id or 0),
             suggestion_id=suggestion_id,
             to="declined",
             reason="Out of scope",

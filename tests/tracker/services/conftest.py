@@ -11,7 +11,7 @@ from flask import Flask
 from tracker import db
 from tracker.config import DEFAULT_AREAS
 from tracker.models import Role, Suggestion, User
-from tracker.services import suggestions
+from tracker.services.suggestions import submissions
 
 AREAS = list(DEFAULT_AREAS)
 
@@ -34,7 +34,7 @@ def make_suggestion(app: Flask) -> Callable[..., Suggestion]:
 
     def make(author: User, *, shared_with_vendors: bool = False, **fields: Any) -> Suggestion:
         with db.session_scope(app) as session:
-            created = suggestions.create_suggestion(
+            created = submissions.create_suggestion(
                 session, actor=author, raw=suggestion_input(**fields), areas=AREAS
             )
             # Sharing is a PM decision with no input field; the flag is set the way set_sharing

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from tracker import db
 from tracker.errors import Conflict, PermissionDenied, ValidationFailed
 from tracker.models import Role, Status, Suggestion, User
-from tracker.services import decisions
-from tracker.services.decisions import DECIDED, TRANSITIONS
+from tracker.services.suggestions import decisions
+from tracker.services.suggestions.decisions import DECIDED, TRANSITIONS
 
 RICE = {"reach": 400, "impact": 2, "confidence": 80, "effort": 3}
 PAIRS = [(start, to) for start in Status for to in Status]

@@ -33,8 +33,9 @@ from tracker.models import (
     Suggestion,
     User,
 )
-from tracker.services import decisions, delivery
-from tracker.services.jira_snapshots import IssueSnapshot, StatusHistory
+from tracker.services.jira_status import delivery
+from tracker.services.jira_status.snapshots import IssueSnapshot, StatusHistory
+from tracker.services.suggestions import decisions
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 BROWSE = "https://jira.example.com/browse/"

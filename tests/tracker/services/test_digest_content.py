@@ -53,7 +53,9 @@ from tracker.models import (
     Suggestion,
     User,
 )
-from tracker.services import decisions, digest_content, engagement, initiatives
+from tracker.services.digests import content as digest_content
+from tracker.services.stories import initiatives
+from tracker.services.suggestions import decisions, engagement
 
 BASE = "https://tracker.example.com"
 JIRA = "https://jira.example.com/browse"

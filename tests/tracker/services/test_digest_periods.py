@@ -11,13 +11,13 @@ import pytest
 from flask import Flask
 from sqlmodel import col, select
 
-from sync import digest_send
+from sync.jobs import digest_send
 from tests.conftest import organisation_factory, user_factory
 from tests.mail import SmtpServer
 from tracker import db
 from tracker.config import Settings
 from tracker.models import Digest, Role, User, utcnow
-from tracker.services import digests
+from tracker.services.digests import periods as digests
 
 MICROSECOND = timedelta(microseconds=1)
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from tracker import db
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Comment, Role, Suggestion, User, Vote
-from tracker.services import decisions, engagement
+from tracker.services.suggestions import decisions, engagement
 
 
 def _get(session: Session, suggestion_id: int | None) -> Suggestion:

@@ -11,8 +11,8 @@ from sqlalchemy import true
 
 from tracker import db
 from tracker.models import Role, Suggestion, User
-from tracker.services import lead_times
-from tracker.services.lead_times import percentile, stat
+from tracker.services.jira_status import lead_times
+from tracker.services.jira_status.lead_times import percentile, stat
 
 
 def test_percentile_interpolates_between_the_closest_ranks() -> None:

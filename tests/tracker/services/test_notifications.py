@@ -13,7 +13,8 @@ from sqlmodel import select
 from tests.tracker.notification_world import IdeaWorld
 from tracker import db
 from tracker.models import JiraLink, Organisation, Role, User, utcnow
-from tracker.services import delivery, notifications
+from tracker.services.jira_status import delivery
+from tracker.services.notifications import collection as notifications
 
 
 @pytest.fixture

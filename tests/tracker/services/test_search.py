@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from tracker import db
 from tracker.models import Role, StatusChange, Suggestion, User, Watch
-from tracker.services import decisions, search, suggestions
+from tracker.services.suggestions import decisions, search, submissions
 
 from .conftest import AREAS, suggestion_input
 
@@ -164,7 +164,7 @@ def test_edits_are_reindexed_and_deleted_rows_vanish(
 ) -> None:
     refund = corpus["refund"]
     with db.session_scope(app) as session:
-        suggestions.update_suggestion(
+        submissions.update_suggestion(
             session,
             actor=author,
             suggestion_id=refund,

@@ -12,8 +12,8 @@ from sqlmodel import select
 from tracker import db
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Organisation, Role, StatusChange, Suggestion, User, Watch
-from tracker.services import suggestions
-from tracker.services.suggestions import clean_input
+from tracker.services.suggestions import submissions as suggestions
+from tracker.services.suggestions.submissions import clean_input
 
 from .conftest import AREAS, suggestion_input
 

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from tracker import db
 from tracker.errors import NotFound, PermissionDenied
 from tracker.models import Organisation, Role, Suggestion, User
-from tracker.services import search, suggestions
-from tracker.services.visibility import can_view, visible_clause
+from tracker.services.suggestions import search, submissions
+from tracker.services.suggestions.visibility import can_view, visible_clause
 
 ALL = frozenset(
     {
@@ -99,7 +99,7 @@ def world(
         ids[name] = made.id
     with db.session_scope(app) as session:
         # A PM makes a shared idea confidential: sharing must be withdrawn with it.
-        changed = suggestions.set_sharing(
+        changed = submissions.set_sharing(
             session,
             actor=pm,
             suggestion_id=ids["made_confidential"],
@@ -170,14 +170,14 @@ def test_a_hidden_suggestion_is_indistinguishable_from_a_missing_one(
     with db.session_scope(app) as session:
         for name in sorted(ALL - EXPECTED[viewer]):
             with pytest.raises(NotFound) as hidden:
-                suggestions.get_suggestion(session, actor=user, suggestion_id=world.ids[name])
+                submissions.get_suggestion(session, actor=user, suggestion_id=world.ids[name])
             with pytest.raises(NotFound) as missing:
-                suggestions.get_suggestion(session, actor=user, suggestion_id=999_999)
+                submissions.get_suggestion(session, actor=user, suggestion_id=999_999)
             assert str(hidden.value).replace(str(world.ids[name]), "N") == str(
                 missing.value
             ).replace("999999", "N")
         for name in EXPECTED[viewer]:
-            found = suggestions.get_suggestion(session, actor=user, suggestion_id=world.ids[name])
+            found = submissions.get_suggestion(session, actor=user, suggestion_id=world.ids[name])
             assert found.id == world.ids[name]
 
 
@@ -188,11 +188,11 @@ def test_vendor_suggestion_becomes_visible_to_other_vendors_only_once_shared(
     target = world.ids["vendor_a"]
     with db.session_scope(app) as session:
         assert target not in _visible(session, vendor_b)
-        suggestions.set_sharing(
+        submissions.set_sharing(
             session, actor=pm, suggestion_id=target, confidential=False, shared_with_vendors=True
         )
         assert target in _visible(session, vendor_b)
-        suggestions.set_sharing(
+        submissions.set_sharing(
             session, actor=pm, suggestion_id=target, confidential=True, shared_with_vendors=True
         )
         assert target not in _visible(session, vendor_b)
@@ -204,7 +204,7 @@ def test_vendor_suggestion_becomes_visible_to_other_vendors_only_once_shared(
 @pytest.mark.parametrize("viewer", ["internal", "author", "stakeholder", "vendor_a"])
 def test_only_product_managers_change_sharing(app: Flask, world: World, viewer: str) -> None:
     with db.session_scope(app) as session, pytest.raises(PermissionDenied):
-        suggestions.set_sharing(
+        submissions.set_sharing(
             session,
             actor=world.viewers[viewer],
             suggestion_id=world.ids["vendor_a"],

@@ -1,0 +1,381 @@
+"""What a Jira site looks like to the tracker: project and issue type ids, the story create
+screen, and the per-site ids of the story points and epic link fields.
+
+Custom field ids differ per site, so they are found by name through /field unless configured
+(https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/). Create
+screens come from the paged createmeta endpoints that replaced `createmeta?expand=...`
+(https://developer.atlassian.com/cloud/jira/platform/changelog/#CHANGE-1304). Discovery costs
+six calls, so `MetadataCache` keeps the result per site for an hour.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sync.jira.client import CLOUD, Flavour, JiraClient
+from sync.jira.errors import JiraBadResponse, JiraMisconfigured
+from sync.jira.replies import expect_object
+from tracker.config import JiraSettings
+
+STORY_POINTS_NAMES = ("story points", "story point estimate")
+EPIC_LINK_NAME = "epic link"
+EPIC_LINK_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-link"
+EPIC_NAME_NAME = "epic name"
+EPIC_NAME_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-label"
+CREATEMETA_PAGE = 50
+# How Jira words a create or edit naming a field the screen lacks or the site does not have:
+# "Field 'customfield_10016' cannot be set. It is not on the appropriate screen, or unknown."
+NOT_ON_SCREEN = ("cannot be set", "appropriate screen")
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One entry of GET /field."""
+
+    id: str
+    name: str
+    custom: bool = False
+    plugin: str = ""  # schema.custom, e.g. the Epic Link field's greenhopper type
+
+
+@dataclass(frozen=True)
+class ScreenField:
+    """One field of a create screen (createmeta)."""
+
+    id: str
+    name: str
+    required: bool = False
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class IssueTypeInfo:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: str
+    key: str
+    name: str
+    components: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SiteMetadata:
+    """Everything a push needs to know about the site; see `discover`."""
+
+    flavour: Flavour
+    base_url: str
+    server_title: str
+    server_version: str
+    project_key: str
+    project_id: str
+    project_name: str
+    story_type_id: str
+    epic_type_id: str | None
+    story_points_field: str | None
+    epic_link_field: str | None  # Data Center only; Cloud links stories with `parent`
+    epic_name_field: str | None  # Data Center only; required when creating an epic there
+    story_fields: frozenset[str]  # field ids on the story create screen
+    story_required: frozenset[str]  # required ones without a default value
+    epic_fields: frozenset[str] = frozenset()  # the same for the epic create screen
+    epic_required: frozenset[str] = frozenset()
+    components: frozenset[str] = frozenset()
+    field_names: dict[str, str] = field(default_factory=dict, compare=False)
+    discovered_at: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
+
+    @property
+    def epic_field(self) -> str | None:
+        """The field that puts a story under an epic: "parent" on Cloud, Epic Link on DC."""
+        return "parent" if self.flavour == CLOUD else self.epic_link_field
+
+    def on_story_screen(self, field_id: str | None) -> bool:
+        """Whether a create may set this field (Jira rejects fields not on the screen)."""
+        return field_id is not None and field_id in self.story_fields
+
+    def outdated_by(self, field_errors: Mapping[str, str]) -> bool:
+        """Whether Jira's complaints about fields say this metadata is out of date: a field or
+        id discovery chose is refused, or a field is "not on the appropriate screen" (an admin
+        changed the screen or the fields since discovery). Complaints about a value, such as
+        a summary too long, do not count."""
+        chosen = {
+            "project",
+            "issuetype",
+            self.story_points_field,
+            self.epic_link_field,
+            self.epic_name_field,
+        }
+        return any(
+            field_id in chosen or any(words in text.casefold() for words in NOT_ON_SCREEN)
+            for field_id, text in field_errors.items()
+        )
+
+
+# ---- the calls --------------------------------------------------------------------------------
+def fetch_fields(client: JiraClient) -> list[FieldInfo]:
+    """Every field on the site (system and custom)."""
+    raw = client.request("GET", client.api_path("field"), idempotent=True)
+    if not isinstance(raw, list):
+        raise JiraBadResponse("Jira's field list is not a list.")
+    found = []
+    for item in raw:
+        if isinstance(item, dict) and item.get("id"):
+            schema = item["schema"] if isinstance(item.get("schema"), dict) else {}
+            found.append(
+                FieldInfo(
+                    str(item["id"]),
+                    str(item.get("name") or item["id"]),
+                    bool(item.get("custom")),
+                    str(schema.get("custom") or ""),
+                )
+            )
+    return found
+
+
+def fetch_project(client: JiraClient, key: str) -> ProjectInfo:
+    """The project; raises JiraNotFound if it does not exist or the account cannot see it."""
+    path = client.api_path(f"project/{quote(key, safe='')}")
+    raw = expect_object(client.request("GET", path, idempotent=True), path)
+    components = raw["components"] if isinstance(raw.get("components"), list) else []
+    names = frozenset(str(c["name"]) for c in components if isinstance(c, dict) and c.get("name"))
+    return ProjectInfo(
+        str(raw.get("id", "")), str(raw.get("key") or key), str(raw.get("name") or key), names
+    )
+
+
+def fetch_issue_types(client: JiraClient, project_key: str) -> list[IssueTypeInfo]:
+    """Issue types the account can create in the project."""
+    path = client.api_path(f"issue/createmeta/{project_key}/issuetypes")
+    return [
+        IssueTypeInfo(str(t["id"]), str(t.get("name", "")))
+        for t in _pages(client, path, "issueTypes")
+        if t.get("id")
+    ]
+
+
+def fetch_create_screen(client: JiraClient, project_key: str, type_id: str) -> list[ScreenField]:
+    """Fields on the create screen of one issue type in the project."""
+    path = client.api_path(f"issue/createmeta/{project_key}/issuetypes/{type_id}")
+    return [
+        ScreenField(
+            str(f.get("fieldId") or f.get("key")),
+            str(f.get("name") or f.get("fieldId") or f.get("key")),
+            bool(f.get("required")),
+            bool(f.get("hasDefaultValue")),
+        )
+        for f in _pages(client, path, "fields")
+        if f.get("fieldId") or f.get("key")
+    ]
+
+
+def _pages(client: JiraClient, path: str, cloud_key: str) -> list[dict[str, Any]]:
+    """All items of a createmeta listing: Cloud pages as {<cloud_key>: [...], total}, Data
+    Center as {values: [...], isLast}."""
+    items: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        params = {"startAt": start, "maxResults": CREATEMETA_PAGE}
+        page = expect_object(client.request("GET", path, params=params, idempotent=True), path)
+        chunk = page.get(cloud_key, page.get("values"))
+        if not isinstance(chunk, list):
+            raise JiraBadResponse(f"Jira's answer to {path} has no list of {cloud_key}.")
+        items.extend(i for i in chunk if isinstance(i, dict))
+        start += len(chunk)
+        total = page.get("total")
+        if not chunk or page.get("isLast") is True or (isinstance(total, int) and start >= total):
+            return items
+
+
+# ---- the choices ------------------------------------------------------------------------------
+def find_issue_type(types: Sequence[IssueTypeInfo], name: str) -> IssueTypeInfo | None:
+    wanted = name.strip().casefold()
+    return next((t for t in types if t.name.casefold() == wanted), None)
+
+
+def find_story_points(
+    fields: Sequence[FieldInfo], configured: str = "", screen: Collection[str] = ()
+) -> FieldInfo | None:
+    """The configured field (by id, or by name if no id matches), else a field named "Story
+    Points" or "Story point estimate" (case-insensitive). Cloud sites often have both (the
+    first for company-managed projects, the second for team-managed ones), so the one on the
+    create screen wins."""
+    if configured:
+        return _by_id_or_name(fields, configured)
+    matches = [f for f in fields if f.name.casefold() in STORY_POINTS_NAMES]
+    matches.sort(key=lambda f: (f.id not in screen, STORY_POINTS_NAMES.index(f.name.casefold())))
+    return matches[0] if matches else None
+
+
+def find_epic_link(fields: Sequence[FieldInfo], configured: str = "") -> FieldInfo | None:
+    """Data Center's Epic Link field: configured, else by its Jira Software type, else by name."""
+    if configured:
+        return _by_id_or_name(fields, configured)
+    return _by_plugin_or_name(fields, EPIC_LINK_PLUGIN, EPIC_LINK_NAME)
+
+
+def find_epic_name(fields: Sequence[FieldInfo]) -> FieldInfo | None:
+    """Data Center's Epic Name field (required on its epic create screen)."""
+    return _by_plugin_or_name(fields, EPIC_NAME_PLUGIN, EPIC_NAME_NAME)
+
+
+def _by_plugin_or_name(fields: Sequence[FieldInfo], plugin: str, name: str) -> FieldInfo | None:
+    # The type is stable; the name may be translated or renamed by an admin.
+    by_type = [f for f in fields if f.plugin == plugin]
+    by_name = [f for f in fields if f.name.casefold() == name]
+    matches = by_type or by_name
+    return matches[0] if matches else None
+
+
+def _by_id_or_name(fields: Sequence[FieldInfo], wanted: str) -> FieldInfo | None:
+    wanted = wanted.strip()
+    exact = next((f for f in fields if f.id == wanted), None)
+    return exact or next((f for f in fields if f.name.casefold() == wanted.casefold()), None)
+
+
+def missing_issue_type(
+    name: str, setting: str, project: str, types: Sequence[IssueTypeInfo]
+) -> str:
+    available = ", ".join(sorted(t.name for t in types)) or "none"
+    return (
+        f"Issue type '{name}' cannot be created in project {project}; set {setting} to one of: "
+        f"{available}."
+    )
+
+
+# ---- discovery and its cache ------------------------------------------------------------------
+def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
+    """Read the site's metadata (six calls, five without an epic type, in two rounds of
+    parallel requests). Raises JiraMisconfigured if the story issue type cannot be created in
+    the project, and the client's errors for anything else."""
+    # The calls are independent within each round; one round trip each instead of six.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="jira-discovery") as pool:
+        info_call = pool.submit(client.server_info)
+        fields_call = pool.submit(fetch_fields, client)
+        project_call = pool.submit(fetch_project, client, settings.project_key)
+        types_call = pool.submit(fetch_issue_types, client, settings.project_key)
+        info, fields, project = info_call.result(), fields_call.result(), project_call.result()
+        types = types_call.result()
+    story = find_issue_type(types, settings.story_issue_type)
+    if story is None:
+        raise JiraMisconfigured(
+            missing_issue_type(
+                settings.story_issue_type, "jira.story_issue_type", project.key, types
+            )
+        )
+    epic = find_issue_type(types, settings.epic_issue_type)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="jira-discovery") as pool:
+        story_call = pool.submit(fetch_create_screen, client, project.key, story.id)
+        epic_call = pool.submit(fetch_create_screen, client, project.key, epic.id) if epic else None
+        story_screen = story_call.result()
+        epic_screen = epic_call.result() if epic_call else []
+    story_ids = frozenset(f.id for f in story_screen)
+    points = find_story_points(fields, settings.story_points_field, story_ids)
+    cloud = client.flavour == CLOUD
+    link = None if cloud else find_epic_link(fields, settings.epic_link_field)
+    epic_name = None if cloud else find_epic_name(fields)
+    return SiteMetadata(
+        flavour=client.flavour,
+        base_url=client.base_url,
+        server_title=str(info.get("serverTitle") or "Jira"),
+        server_version=str(info.get("version") or ""),
+        project_key=project.key,
+        project_id=project.id,
+        project_name=project.name,
+        story_type_id=story.id,
+        epic_type_id=epic.id if epic else None,
+        story_points_field=points.id if points else None,
+        epic_link_field=link.id if link else None,
+        epic_name_field=epic_name.id if epic_name else None,
+        story_fields=story_ids,
+        story_required=required_ids(story_screen),
+        epic_fields=frozenset(f.id for f in epic_screen),
+        epic_required=required_ids(epic_screen),
+        components=project.components,
+        field_names={f.id: f.name for f in fields},
+    )
+
+
+def required_ids(screen: Sequence[ScreenField]) -> frozenset[str]:
+    """Fields a create must set: required and without a default Jira fills in."""
+    return frozenset(f.id for f in screen if f.required and not f.has_default)
+
+
+@dataclass
+class _Entry:
+    metadata: SiteMetadata
+    stored_at: float
+    generation: int
+
+
+class MetadataCache:
+    """Discovered metadata per site and project, reused for `ttl_seconds` (thread-safe).
+
+    The key includes the settings discovery depends on, so a changed setting is seen at once.
+    Concurrent callers for the same key wait for one discovery instead of repeating it.
+    """
+
+    def __init__(
+        self, ttl_seconds: float = 3600.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, ...], _Entry] = {}
+        self._key_locks: dict[tuple[str, ...], threading.Lock] = {}
+        self._generation = 0
+
+    def get(
+        self, client: JiraClient, settings: JiraSettings, refresh: bool = False
+    ) -> SiteMetadata:
+        """The cached metadata, or freshly discovered if absent, expired or `refresh`."""
+        key = (
+            client.base_url,
+            client.flavour,
+            settings.project_key,
+            settings.story_issue_type,
+            settings.epic_issue_type,
+            settings.story_points_field,
+            settings.epic_link_field,
+        )
+        with self._lock:
+            entry = self._entries.get(key)
+            fresh = entry is not None and self._clock() - entry.stored_at < self.ttl_seconds
+            if entry is not None and fresh and not refresh:
+                return entry.metadata
+            seen = entry.generation if entry is not None else 0
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                entry = self._entries.get(key)
+            # Another thread discovered while this one waited: that answer is fresh enough.
+            if entry is not None and entry.generation > seen:
+                return entry.metadata
+            metadata = discover(client, settings)
+            with self._lock:
+                self._generation += 1
+                self._entries[key] = _Entry(metadata, self._clock(), self._generation)
+            return metadata
+
+    def forget(self, base_url: str) -> None:
+        """Drop what is known about the site at `base_url`: the next `get` discovers again
+        (Jira refused a field the metadata chose, so the site changed since)."""
+        with self._lock:
+            for key in [key for key in self._entries if key[0] == base_url]:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# The process-wide cache the push and pull jobs share.
+metadata_cache = MetadataCache()

@@ -1,0 +1,162 @@
+"""The schedule as data, and the APScheduler that runs it.
+
+Production runs the jobs in one `tracker scheduler` process; `make run` runs them in-process.
+Every run takes the job's lease in the database first (`tracker.services.leases`), so a second
+scheduler process (started by mistake, or on another machine) never runs a job at the same time,
+and takes over within `scheduler.lease_seconds` when the first one dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from sync.jobs.digests import digests_enabled, scheduled_digests
+from sync.jobs.notifications import notifications_enabled, scheduled_notifications
+from sync.jobs.triggers import WallClockTrigger
+from sync.pull.status_sync import scheduled_full, scheduled_incremental, sync_enabled
+from sync.push.worker import push_enabled, scheduled_push
+from tracker.config import Settings
+from tracker.db import session_scope
+from tracker.services import leases
+
+log = logging.getLogger(__name__)
+
+Trigger = Callable[[Settings], BaseTrigger]
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    id: str
+    func: Callable[[Flask], None]
+    trigger: Trigger
+    enabled: Callable[[Flask], bool]
+    misfire_grace_seconds: int = 300
+
+
+def every(seconds: Callable[[Settings], float]) -> Trigger:
+    return lambda settings: IntervalTrigger(seconds=seconds(settings), timezone="UTC")
+
+
+def daily_at(hhmm: Callable[[Settings], str]) -> Trigger:
+    """At a local wall-clock time in the configured zone, once a day whatever DST does."""
+
+    def trigger(settings: Settings) -> BaseTrigger:
+        hour, minute = hhmm(settings).split(":")
+        return WallClockTrigger(zone=settings.timezone, hour=int(hour), minute=int(minute))
+
+    return trigger
+
+
+def digest_hourly(settings: Settings) -> BaseTrigger:
+    """Hourly at the `send_at` minute, in the configured zone: the weekly digest goes out on
+    time, and a run missed while the scheduler was down (or a failed email) is caught up within
+    the hour. Preparing a period twice is impossible, so the extra runs only retry and catch up.
+    """
+    minute = int(settings.digests.send_at.split(":")[1])
+    return WallClockTrigger(zone=settings.timezone, minute=minute)
+
+
+JOBS: list[JobDefinition] = [
+    JobDefinition(
+        "jira_push",
+        scheduled_push,
+        every(lambda s: s.scheduler.push_interval_seconds),
+        push_enabled,
+    ),
+    JobDefinition(
+        "jira_sync",
+        scheduled_incremental,
+        every(lambda s: s.sync.interval_minutes * 60),
+        sync_enabled,
+    ),
+    JobDefinition(
+        "jira_reconcile", scheduled_full, daily_at(lambda s: s.sync.full_reconcile_at), sync_enabled
+    ),
+    JobDefinition("digests", scheduled_digests, digest_hourly, digests_enabled),
+    JobDefinition(
+        "notifications",
+        scheduled_notifications,
+        every(lambda s: s.notifications.check_interval_minutes * 60),
+        notifications_enabled,
+    ),
+]
+
+
+def process_name() -> str:
+    """This process as a lease owner, e.g. "sched-web1-4242"."""
+    return f"sched-{socket.gethostname()}-{os.getpid()}"[:80]
+
+
+def run_leased(app: Flask, job: JobDefinition, *, owner: str | None = None) -> bool:
+    """Run `job` if its lease can be taken, renewing the lease while it runs; False if another
+    process holds it. The job's own errors are logged, never raised into the scheduler."""
+    settings: Settings = app.config["SETTINGS"]
+    owner = owner or process_name()
+    lease = timedelta(seconds=settings.scheduler.lease_seconds)
+    with session_scope(app) as session:
+        if not leases.acquire(session, name=job.id, owner=owner, lease=lease):
+            log.debug("job %s is running elsewhere; skipped", job.id)
+            return False
+    stop = threading.Event()
+    heartbeat = threading.Thread(
+        target=_renew_until, args=(app, job.id, owner, lease, stop), daemon=True
+    )
+    heartbeat.start()
+    try:
+        job.func(app)
+    except Exception:
+        log.exception("scheduled job %s failed", job.id)
+    finally:
+        stop.set()
+        heartbeat.join()
+        with session_scope(app) as session:
+            leases.release(session, name=job.id, owner=owner)
+    return True
+
+
+def _renew_until(
+    app: Flask, name: str, owner: str, lease: timedelta, stop: threading.Event
+) -> None:
+    while not stop.wait(lease.total_seconds() / 3):
+        try:
+            with session_scope(app) as session:
+                if not leases.renew(session, name=name, owner=owner, lease=lease):
+                    log.warning("job %s: lease lost to another process", name)
+                    return
+        except Exception:  # the database may be briefly unreachable; try again next beat
+            log.exception("job %s: could not renew its lease", name)
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+    """A scheduler with every enabled job; `max_instances=1` and `coalesce` per house rules."""
+    settings: Settings = app.config["SETTINGS"]
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC")
+    )
+    for job in JOBS:
+        if not job.enabled(app):
+            log.info("job %s is switched off by config", job.id)
+            continue
+        scheduler.add_job(
+            run_leased,
+            job.trigger(settings),
+            args=[app, job],
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=job.misfire_grace_seconds,
+        )
+    return scheduler
