@@ -2,6 +2,8 @@
 
 Every view declares its rule with `@requires(Permission.X)` or `@public`. A route without a rule
 is refused (deny by default) and the role x route table in the tests fails until it gets one.
+Services ask the same table: `require` before acting, `allowed` to choose what to show, and
+`role_allows` / `roles_with` for row-level rules and queries that work from a role.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tracker.errors import json_error, wants_json
+from tracker.errors import PermissionDenied, json_error, wants_json
 from tracker.models import Role, User
 
 log = logging.getLogger(__name__)
@@ -29,18 +31,25 @@ class Permission(StrEnum):
     VIEW_WORKSPACE = "workspace:view"
     MANAGE_OWN_ACCOUNT = "account:manage"
     USE_API = "api:use"
-    MANAGE_USERS = "users:manage"
-    # Suggestions: which ones a person sees is narrowed further by services/visibility.py.
+    MANAGE_USERS = "users:manage"  # also revoking anyone's API tokens
+    # Suggestions: which ones a person sees is narrowed further by services/suggestions/
+    # visibility.py, which takes the role parts of its rule from the next two.
     VIEW_SUGGESTIONS = "suggestions:view"
+    VIEW_CONFIDENTIAL = "suggestions:view-confidential"  # and so every suggestion there is
+    # Not confined to one's own vendor organisation: every non-confidential idea, every
+    # submitter's name and every vendor in the backlog filters. Vendor staff lack it.
+    VIEW_ALL_ORGANISATIONS = "organisations:view-all"
     SUBMIT_SUGGESTIONS = "suggestions:submit"
+    EDIT_ANY_SUGGESTION = "suggestions:edit-any"  # anyone's, in any status
     ENGAGE = "suggestions:engage"  # vote, comment, watch
     TRIAGE = "suggestions:triage"  # status, score, merge, sharing
     VIEW_INITIATIVES = "initiatives:view"
-    MANAGE_INITIATIVES = "initiatives:manage"
+    MANAGE_INITIATIVES = "initiatives:manage"  # and so may own one
     VIEW_STORIES = "stories:view"
-    MANAGE_STORIES = "stories:manage"
-    # Which digests a person sees is narrowed further by services/digest_pages.py.
+    MANAGE_STORIES = "stories:manage"  # edit drafts, push them to Jira, link and unlink issues
+    # Which digests a person sees is narrowed further by services/digests/pages.py.
     VIEW_DIGESTS = "digests:view"
+    VIEW_ALL_DIGESTS = "digests:view-all"  # every audience's, and how each delivery went
     SEND_DIGESTS = "digests:send"
 
 
@@ -55,18 +64,23 @@ _EVERYONE = frozenset(
 )
 _CONTRIBUTOR = _EVERYONE | {Permission.SUBMIT_SUGGESTIONS, Permission.ENGAGE}
 _PRODUCT = _CONTRIBUTOR | {
+    Permission.VIEW_CONFIDENTIAL,
+    Permission.VIEW_ALL_ORGANISATIONS,
+    Permission.EDIT_ANY_SUGGESTION,
     Permission.TRIAGE,
     Permission.VIEW_INITIATIVES,
     Permission.MANAGE_INITIATIVES,
     Permission.VIEW_STORIES,
     Permission.MANAGE_STORIES,
+    Permission.VIEW_ALL_DIGESTS,
     Permission.SEND_DIGESTS,
 }
+_INTERNAL = {Permission.VIEW_ALL_ORGANISATIONS, Permission.VIEW_INITIATIVES}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SUBMITTER: _CONTRIBUTOR | {Permission.VIEW_INITIATIVES},
+    Role.SUBMITTER: _CONTRIBUTOR | _INTERNAL,
     Role.VENDOR: _CONTRIBUTOR,
-    Role.STAKEHOLDER: _EVERYONE | {Permission.VIEW_INITIATIVES, Permission.VIEW_STORIES},
+    Role.STAKEHOLDER: _EVERYONE | _INTERNAL | {Permission.VIEW_STORIES},
     Role.PM: _PRODUCT,
     Role.ADMIN: _PRODUCT | {Permission.MANAGE_USERS},
 }
@@ -76,7 +90,32 @@ def allowed(user: Any, permission: Permission) -> bool:
     """Whether this (possibly anonymous) user holds the permission."""
     if not isinstance(user, User) or not user.is_active:
         return False
-    return permission in ROLE_PERMISSIONS[user.role]
+    return role_allows(user.role, permission)
+
+
+def require(user: Any, permission: Permission, message: str) -> None:
+    """Raise PermissionDenied with `message` (shown to the person) unless `allowed`."""
+    if not allowed(user, permission):
+        raise PermissionDenied(message)
+
+
+def role_allows(role: Role | str, permission: Permission) -> bool:
+    """Whether the role grants the permission, whatever the state of anyone's account.
+
+    For row-level rules that describe a reader by role: digests apply them to stand-ins built in
+    memory (whose role may be a plain string, which finds its Role here as StrEnum hashes alike).
+    An unknown role is granted nothing.
+    """
+    try:
+        grants = ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+    return permission in grants
+
+
+def roles_with(permission: Permission) -> tuple[Role, ...]:
+    """The roles granting the permission, in declaration order, for queries over people."""
+    return tuple(role for role in Role if permission in ROLE_PERMISSIONS[role])
 
 
 def requires(permission: Permission) -> Callable[[F], F]:

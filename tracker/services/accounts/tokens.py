@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from tracker.errors import NotFound, PermissionDenied, ValidationFailed
-from tracker.models import ApiToken, Role, User, utcnow
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import ApiToken, User, utcnow
+from tracker.permissions import Permission, require
 
 TOKEN_PREFIX = "trk_"  # noqa: S105 (a marker, not a secret)
 # Recording every use would turn each API read into a write.
@@ -51,8 +52,8 @@ def revoke_token(session: Session, *, actor: User, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound("That token does not exist.")
-    if token.user_id != actor.id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.user_id != actor.id:
+        require(actor, Permission.MANAGE_USERS, "You can only revoke your own tokens.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)

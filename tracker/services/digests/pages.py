@@ -1,10 +1,10 @@
 """Reading stored digests for their web pages: who may see which digest, and the deliveries PMs
 watch for failures.
 
-PMs and admins see every digest. Anyone else sees the digests about themselves (their
-stakeholder or submitter digest, subject "user:<id>"), and vendor staff also see their own
-organisation's vendor digest ("org:<id>"). Any other digest is NotFound, never PermissionDenied,
-so its existence does not leak.
+PMs and admins (Permission.VIEW_ALL_DIGESTS) see every digest. Anyone else sees the digests
+about themselves (their stakeholder or submitter digest, subject "user:<id>"), and vendor staff
+also see their own organisation's vendor digest ("org:<id>"). Any other digest is NotFound, never
+PermissionDenied, so its existence does not leak.
 """
 
 from __future__ import annotations
@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, col, func, select
 
-from tracker.errors import NotFound, PermissionDenied
+from tracker.errors import NotFound
 from tracker.models import Role, User
 from tracker.models.digests import Audience, DeliveryStatus, Digest, DigestDelivery
 from tracker.pagination import Page, paginate
+from tracker.permissions import Permission, require, role_allows
 
 # Deliveries that need a person's eye: failed for now (retried) or of unknown outcome.
 PROBLEMS = (DeliveryStatus.FAILED.value, DeliveryStatus.UNCONFIRMED.value)
+_DELIVERIES_DENIED = "Only PMs see digest deliveries."
 
 
 def sees_all(viewer: User) -> bool:
-    return viewer.role in (Role.PM, Role.ADMIN)
+    # By role: visible_clause and can_view judge a deactivated account themselves.
+    return role_allows(viewer.role, Permission.VIEW_ALL_DIGESTS)
 
 
 def own_subject_key(viewer: User) -> str:
@@ -37,7 +40,8 @@ def subjects_of(viewer: User) -> list[tuple[str, str]]:
     """The (audience, subject_key) pairs of the digests about this person."""
     own = own_subject_key(viewer)
     pairs = [(Audience.STAKEHOLDER.value, own), (Audience.SUBMITTER.value, own)]
-    # `==`, not `is`: see services/visibility.py on plain strings in memory.
+    # Vendor digests are addressed by role, as periods.py picks their recipients. `==`, not
+    # `is`: a User built in memory keeps a plain "vendor" string (table models do not validate).
     if viewer.role == Role.VENDOR and viewer.organisation_id is not None:
         pairs.append((Audience.VENDOR.value, f"org:{viewer.organisation_id}"))
     return pairs
@@ -139,8 +143,7 @@ def delivery_overview(
     session: Session, *, viewer: User, problems_limit: int = 50, recent_limit: int = 20
 ) -> DeliveryOverview:
     """Failed and unconfirmed deliveries plus the latest ones; PMs and admins only."""
-    if not sees_all(viewer):
-        raise PermissionDenied("Only PMs see digest deliveries.")
+    require(viewer, Permission.VIEW_ALL_DIGESTS, _DELIVERIES_DENIED)
     newest = (col(DigestDelivery.digest_id).desc(), col(DigestDelivery.id).desc())
     problems = session.exec(
         select(DigestDelivery)
@@ -162,8 +165,7 @@ def delivery_overview(
 
 def deliveries_of(session: Session, *, viewer: User, digest: Digest) -> list[DeliveryRow]:
     """Who this digest went to and how each delivery went; PMs and admins only."""
-    if not sees_all(viewer):
-        raise PermissionDenied("Only PMs see digest deliveries.")
+    require(viewer, Permission.VIEW_ALL_DIGESTS, _DELIVERIES_DENIED)
     deliveries = session.exec(
         select(DigestDelivery)
         .where(col(DigestDelivery.digest_id) == digest.id)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.config import Settings
-from tracker.errors import Conflict, PermissionDenied
+from tracker.errors import Conflict
 from tracker.models import (
     AreaSubscription,
     Audience,
@@ -34,7 +34,7 @@ from tracker.models import (
     User,
     Vote,
 )
-from tracker.permissions import Permission, allowed
+from tracker.permissions import Permission, require
 from tracker.services.digests import content as digest_content
 from tracker.services.email import preferences
 
@@ -249,7 +249,6 @@ def prepare(
 def authorise_send_now(*, actor: User, settings: Settings) -> None:
     """May `actor` prepare and send the digests now (sync/jobs/digest_send.py)? Raises
     PermissionDenied for anyone but PMs, Conflict when no mail server is configured."""
-    if not allowed(actor, Permission.SEND_DIGESTS):
-        raise PermissionDenied("Only PMs can send digests.")
+    require(actor, Permission.SEND_DIGESTS, "Only PMs can send digests.")
     if not settings.smtp.host:
         raise Conflict("No mail server is configured (smtp.host), so digests cannot be emailed.")

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.config import StorySettings
-from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import (
     DraftState,
     JiraLink,
@@ -28,7 +28,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.pagination import Page, paginate
-from tracker.permissions import Permission, allowed
+from tracker.permissions import Permission, require
 from tracker.services.stories.readiness import (
     CRITERION_PARTS,
     criterion_is_blank,
@@ -37,7 +37,7 @@ from tracker.services.stories.readiness import (
     problems_by_field,
 )
 from tracker.services.stories.templates import context_text, story_text
-from tracker.services.suggestions import scoring, visibility
+from tracker.services.suggestions import score_inputs, scoring, visibility
 from tracker.services.suggestions.submissions import get_suggestion
 
 # Suggestions a story can be made from (and that can join an initiative).
@@ -47,10 +47,7 @@ _SUMMARY_MAX = 400
 _ROLE_MAX = 200
 _PRIORITY_MAX = 40
 
-
-def _require_manager(actor: User) -> None:
-    if not allowed(actor, Permission.MANAGE_STORIES):
-        raise PermissionDenied("Only product managers can change story drafts.")
+_MANAGE_DENIED = "Only product managers can change story drafts."
 
 
 def split_names(text: str | None) -> list[str]:
@@ -95,7 +92,7 @@ def story_points_for(suggestion: Suggestion, points_scale: Sequence[int]) -> int
         return scoring.story_points_for_effort(
             suggestion.score_framework, suggestion.score_inputs, scale=points_scale
         )
-    except (scoring.ScoreInputError, ValueError):
+    except (score_inputs.ScoreInputError, ValueError):
         return None
 
 
@@ -103,7 +100,7 @@ def generate_draft(
     session: Session, *, actor: User, suggestion_id: int, settings: StorySettings
 ) -> StoryDraft:
     """A new draft from an accepted suggestion; ValidationFailed names a broken config template."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_STORIES, _MANAGE_DENIED)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     if suggestion.status not in STORY_READY_STATUSES:
         raise Conflict(
@@ -262,7 +259,7 @@ def update_draft(
     session: Session, *, actor: User, draft_id: int, edit: DraftEdit, settings: StorySettings
 ) -> StoryDraft:
     """Save a full edit. A ready draft that no longer passes lint goes back to draft."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_STORIES, _MANAGE_DENIED)
     draft = get_draft(session, actor=actor, draft_id=draft_id)
     if errors := _edit_errors(draft, edit, settings):
         raise ValidationFailed("Some fields need attention.", fields=errors)
@@ -285,7 +282,7 @@ def mark_ready(
     session: Session, *, actor: User, draft_id: int, settings: StorySettings
 ) -> StoryDraft:
     """Mark the draft ready for Jira; ValidationFailed lists every lint problem by field."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_STORIES, _MANAGE_DENIED)
     draft = get_draft(session, actor=actor, draft_id=draft_id)
     if problems := lint(draft, points_scale=settings.points_scale):
         raise ValidationFailed(
@@ -298,7 +295,7 @@ def mark_ready(
 
 def delete_draft(session: Session, *, actor: User, draft_id: int) -> StoryDraft:
     """Delete a draft that never went to Jira; Conflict once a push has started or finished."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_STORIES, _MANAGE_DENIED)
     draft = get_draft(session, actor=actor, draft_id=draft_id)
     link = session.exec(select(JiraLink).where(JiraLink.story_id == draft_id)).first()
     if link is not None:

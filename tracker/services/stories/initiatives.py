@@ -13,18 +13,17 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import (
     Health,
     Initiative,
     InitiativeStakeholder,
-    Role,
     StoryDraft,
     Suggestion,
     User,
     utcnow,
 )
-from tracker.permissions import Permission, allowed
+from tracker.permissions import Permission, allowed, require, roles_with
 from tracker.services.stories.drafts import STORY_READY_STATUSES
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.submissions import get_suggestion
@@ -32,7 +31,7 @@ from tracker.services.suggestions.submissions import get_suggestion
 NAME_MAX = 120
 GOAL_MAX = 10_000
 HEALTH_NOTE_MAX = 500
-OWNER_ROLES = (Role.PM, Role.ADMIN)
+_MANAGE_DENIED = "Only product managers can change initiatives."
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,6 @@ class InitiativeRow:
     @property
     def health(self) -> Health:
         return Health(self.initiative.health)
-
-
-def _require_manager(actor: User) -> None:
-    if not allowed(actor, Permission.MANAGE_INITIATIVES):
-        raise PermissionDenied("Only product managers can change initiatives.")
 
 
 def get_initiative(session: Session, *, initiative_id: int) -> Initiative:
@@ -122,7 +116,10 @@ def owner_candidates(session: Session) -> Sequence[User]:
     """Active product managers and administrators, who may own an initiative."""
     return session.exec(
         select(User)
-        .where(col(User.role).in_(OWNER_ROLES), col(User.is_active).is_(True))
+        .where(
+            col(User.role).in_(roles_with(Permission.MANAGE_INITIATIVES)),
+            col(User.is_active).is_(True),
+        )
         .order_by(func.lower(User.display_name))
     ).all()
 
@@ -131,7 +128,10 @@ def stakeholder_candidates(session: Session) -> Sequence[User]:
     """Active people who can see initiatives (vendor staff cannot, so they are not offered)."""
     return session.exec(
         select(User)
-        .where(col(User.role) != Role.VENDOR, col(User.is_active).is_(True))
+        .where(
+            col(User.role).in_(roles_with(Permission.VIEW_INITIATIVES)),
+            col(User.is_active).is_(True),
+        )
         .order_by(func.lower(User.display_name))
     ).all()
 
@@ -174,7 +174,7 @@ def _check(session: Session, data: InitiativeInput, current: Initiative | None) 
     owner = session.get(User, data.owner_id) if data.owner_id is not None else None
     if owner is None or not owner.is_active:
         errors["owner_id"] = "Choose the product manager who owns this initiative."
-    elif owner.role not in OWNER_ROLES:
+    elif not allowed(owner, Permission.MANAGE_INITIATIVES):
         errors["owner_id"] = (
             f"The owner must be a product manager or an administrator; "
             f"{owner.display_name} is {owner.role.label.lower()}."
@@ -183,7 +183,7 @@ def _check(session: Session, data: InitiativeInput, current: Initiative | None) 
         person = session.get(User, user_id)
         if person is None or not person.is_active:
             errors["stakeholder_ids"] = "One of the chosen stakeholders no longer exists."
-        elif person.role is Role.VENDOR:
+        elif not allowed(person, Permission.VIEW_INITIATIVES):
             errors["stakeholder_ids"] = (
                 f"{person.display_name} is vendor staff, who cannot see initiatives."
             )
@@ -214,7 +214,7 @@ def _save(session: Session, initiative: Initiative, data: InitiativeInput) -> In
 
 def create_initiative(session: Session, *, actor: User, data: InitiativeInput) -> Initiative:
     """A new initiative; ValidationFailed names each bad field (duplicate name, owner not a PM)."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_INITIATIVES, _MANAGE_DENIED)
     if errors := _check(session, data, None):
         raise ValidationFailed("Some fields need attention.", fields=errors)
     return _save(session, Initiative(name=data.name.strip()), data)
@@ -223,7 +223,7 @@ def create_initiative(session: Session, *, actor: User, data: InitiativeInput) -
 def update_initiative(
     session: Session, *, actor: User, initiative_id: int, data: InitiativeInput
 ) -> Initiative:
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_INITIATIVES, _MANAGE_DENIED)
     initiative = get_initiative(session, initiative_id=initiative_id)
     if errors := _check(session, data, initiative):
         raise ValidationFailed("Some fields need attention.", fields=errors)
@@ -234,7 +234,7 @@ def set_health(
     session: Session, *, actor: User, initiative_id: int, health: str, note: str
 ) -> Initiative:
     """Record how the initiative is doing; at risk and off track need a note saying why."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_INITIATIVES, _MANAGE_DENIED)
     initiative = get_initiative(session, initiative_id=initiative_id)
     try:
         state = Health(health)
@@ -301,7 +301,7 @@ def add_suggestion(
     session: Session, *, actor: User, initiative_id: int, suggestion_id: int
 ) -> Suggestion:
     """Add an accepted suggestion (and its drafts); Conflict for any other status or initiative."""
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_INITIATIVES, _MANAGE_DENIED)
     initiative = get_initiative(session, initiative_id=initiative_id)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     if suggestion.initiative_id == initiative.id:
@@ -323,7 +323,7 @@ def add_suggestion(
 def remove_suggestion(
     session: Session, *, actor: User, initiative_id: int, suggestion_id: int
 ) -> Suggestion:
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_INITIATIVES, _MANAGE_DENIED)
     initiative = get_initiative(session, initiative_id=initiative_id)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     if suggestion.initiative_id != initiative.id:

@@ -1,20 +1,18 @@
-"""The push queue: which stories go to Jira, in which job, and what happened to each.
+"""The push queue: which stories go to Jira and in which job, as PMs ask for it, and the reads
+the Jira pages make of it.
 
-The rules for exactly-once live here and in sync/push/engine.py together: a link is marked SENDING
-(and committed) before its create request leaves; a link found SENDING later has an unknown
-outcome and is searched for by its unique label before anything is sent again.
+Carrying jobs out (claims, leases, SENDING before a create leaves, each link's outcome) is
+services/stories/push_execution.py, where the rules for exactly-once are written down.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import (
     DraftState,
     Initiative,
@@ -22,13 +20,64 @@ from tracker.models import (
     JobState,
     PushJob,
     PushState,
-    Role,
     StoryDraft,
     Suggestion,
     User,
     utcnow,
 )
-from tracker.services.suggestions import decisions, visibility
+from tracker.permissions import Permission, require
+from tracker.services.stories.push_execution import (
+    PushedIssue,
+    claim_job,
+    finish_job,
+    mark_failed,
+    mark_failed_many,
+    mark_not_sent,
+    mark_pushed,
+    mark_pushed_many,
+    mark_sending,
+    pending_links,
+    renew_lease,
+    requeue,
+    requeue_many,
+)
+from tracker.services.suggestions import visibility
+
+__all__ = [
+    "JobProgress",
+    "epic_label",
+    "in_flight",
+    "job_progress",
+    "link_for_epic",
+    "link_for_story",
+    "links_for_stories",
+    "relink",
+    "request_initiative_push",
+    "request_push",
+    "requesters",
+    "story_label",
+    "unlink",
+    "visible_drafts",
+]
+# The worker's side, re-exported while sync/, the demo and the tests still reach it through this
+# module; new code imports these from push_execution.
+__all__ += [
+    "PushedIssue",
+    "claim_job",
+    "finish_job",
+    "mark_failed",
+    "mark_failed_many",
+    "mark_not_sent",
+    "mark_pushed",
+    "mark_pushed_many",
+    "mark_sending",
+    "pending_links",
+    "renew_lease",
+    "requeue",
+    "requeue_many",
+]
+
+_PUSH_DENIED = "Only PMs push stories to Jira."
 
 
 def story_label(site_id: str, story_id: int) -> str:
@@ -37,11 +86,6 @@ def story_label(site_id: str, story_id: int) -> str:
 
 def epic_label(site_id: str, initiative_id: int) -> str:
     return f"trk-{site_id}-e{initiative_id}"
-
-
-def _require_pm(actor: User) -> None:
-    if actor.role not in (Role.PM, Role.ADMIN):
-        raise PermissionDenied("Only PMs push stories to Jira.")
 
 
 def _link_for_story(session: Session, site_id: str, draft: StoryDraft) -> JiraLink:
@@ -83,7 +127,7 @@ def request_push(
     session: Session, *, actor: User, story_ids: Sequence[int], site_id: str
 ) -> PushJob:
     """A job pushing these ready drafts. ValidationFailed names drafts that are not ready."""
-    _require_pm(actor)
+    require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
     if not story_ids:
         raise ValidationFailed("Choose stories to push.", fields={"story_ids": "Select stories."})
     drafts = session.exec(select(StoryDraft).where(col(StoryDraft.id).in_(story_ids))).all()
@@ -104,7 +148,7 @@ def request_initiative_push(
     session: Session, *, actor: User, initiative_id: int, site_id: str
 ) -> PushJob:
     """A job pushing the initiative as an epic, then its ready drafts under it."""
-    _require_pm(actor)
+    require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
         raise NotFound(f"Initiative {initiative_id} does not exist.")
@@ -189,178 +233,6 @@ def job_progress(session: Session, *, job_id: int) -> JobProgress:
     return JobProgress(job, links)
 
 
-def claim_job(
-    session: Session, *, owner: str, lease: timedelta, now: datetime | None = None
-) -> PushJob | None:
-    """Take the oldest unfinished job whose lease is free; the conditional UPDATE makes two
-    workers racing for one job end with exactly one owner. Commits the claim."""
-    now = now or utcnow()
-    free = or_(col(PushJob.lease_until).is_(None), col(PushJob.lease_until) < now)
-    candidates = session.exec(
-        select(PushJob.id)
-        .where(col(PushJob.state) != JobState.DONE.value, free)
-        .order_by(col(PushJob.id))
-        .limit(5)
-    ).all()
-    for job_id in candidates:
-        claimed = session.execute(
-            update(PushJob)
-            .where(col(PushJob.id) == job_id, free)
-            .values(lease_owner=owner, lease_until=now + lease, state=JobState.RUNNING.value)
-        )
-        session.commit()
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            job = session.get(PushJob, job_id)
-            if job is not None:
-                session.refresh(job)
-                if job.started_at is None:
-                    job.started_at = now
-                    session.add(job)
-                    session.commit()
-            return job
-    return None
-
-
-def renew_lease(session: Session, *, job: PushJob, owner: str, lease: timedelta) -> None:
-    """Extend the lease; Conflict if another worker took the job meanwhile."""
-    session.refresh(job)
-    if job.lease_owner != owner:
-        raise Conflict(f"Push job {job.id} was taken over by {job.lease_owner}.")
-    job.lease_until = utcnow() + lease
-    session.add(job)
-    session.flush()
-
-
-def finish_job(session: Session, *, job: PushJob, error: str = "") -> None:
-    job.state = JobState.DONE.value
-    job.finished_at = utcnow()
-    job.lease_until = None
-    job.last_error = error
-    session.add(job)
-    session.flush()
-
-
-def pending_links(session: Session, *, job_id: int) -> Sequence[JiraLink]:
-    """Links of the job still to do: epics first, then stories, in id order."""
-    return session.exec(
-        select(JiraLink)
-        .where(
-            JiraLink.job_id == job_id,
-            col(JiraLink.state).in_([PushState.QUEUED.value, PushState.SENDING.value]),
-        )
-        .order_by(col(JiraLink.initiative_id).is_(None), col(JiraLink.id))
-    ).all()
-
-
-def mark_sending(session: Session, *, links: Sequence[JiraLink]) -> None:
-    """Record that create requests are about to leave; commit this before sending."""
-    now = utcnow()
-    for link in links:
-        link.state = PushState.SENDING.value
-        link.attempts += 1
-        link.sent_at = now
-        link.updated_at = now
-        session.add(link)
-    session.flush()
-
-
-@dataclass(frozen=True)
-class PushedIssue:
-    """The Jira issue a link now stands for."""
-
-    link: JiraLink
-    jira_id: str
-    jira_key: str
-    browse_url: str
-
-
-def mark_pushed(
-    session: Session, *, link: JiraLink, jira_id: str, jira_key: str, browse_url: str
-) -> None:
-    """The issue exists in Jira; its suggestion moves to in delivery."""
-    mark_pushed_many(session, results=[PushedIssue(link, jira_id, jira_key, browse_url)])
-
-
-def mark_pushed_many(session: Session, *, results: Sequence[PushedIssue]) -> None:
-    """These issues exist in Jira; their stories' suggestions move to in delivery.
-
-    A fixed number of statements however many links (a push batch records up to 50): one
-    flush writes the links (SQLAlchemy sends like UPDATEs as one executemany), one query finds
-    the suggestions, and decisions.mark_many_in_delivery moves them in a few set-wise ones."""
-    if not results:
-        return
-    now = utcnow()
-    for result in results:
-        link = result.link
-        link.state = PushState.PUSHED.value
-        link.jira_id, link.jira_key, link.browse_url = (
-            result.jira_id,
-            result.jira_key,
-            result.browse_url,
-        )
-        link.last_error = ""
-        link.pushed_at = link.updated_at = now
-        session.add(link)
-    session.flush()
-    story_ids = [r.link.story_id for r in results if r.link.story_id is not None]
-    if not story_ids:
-        return
-    owners = dict(
-        session.exec(
-            select(StoryDraft.id, StoryDraft.suggestion_id).where(col(StoryDraft.id).in_(story_ids))
-        ).all()
-    )
-    reasons: dict[int, str] = {}
-    for result in results:  # two stories of one suggestion: the first one sent names the move
-        suggestion_id = owners.get(result.link.story_id)
-        if suggestion_id is not None:
-            reasons.setdefault(suggestion_id, f"Story {result.jira_key} created in Jira")
-    decisions.mark_many_in_delivery(session, reasons=reasons)
-
-
-def mark_failed(session: Session, *, link: JiraLink, reason: str) -> None:
-    """Jira refused the issue (nothing was created); the reason is Jira's own words."""
-    mark_failed_many(session, failures=[(link, reason)])
-
-
-def mark_failed_many(session: Session, *, failures: Sequence[tuple[JiraLink, str]]) -> None:
-    """`mark_failed` for each (link, reason), in one flush."""
-    _note(session, failures, PushState.FAILED)
-
-
-def requeue(session: Session, *, link: JiraLink, reason: str) -> None:
-    """Try again later; a SENDING link keeps its state so the label check runs first."""
-    requeue_many(session, retries=[(link, reason)])
-
-
-def requeue_many(session: Session, *, retries: Sequence[tuple[JiraLink, str]]) -> None:
-    """`requeue` for each (link, reason), in one flush."""
-    _note(session, retries, None)
-
-
-def mark_not_sent(session: Session, *, links: Sequence[tuple[JiraLink, str]]) -> None:
-    """Jira certainly did not take these creates (it refused the credentials or permission
-    without acting, or the request never left): each (link, reason) goes back to QUEUED with
-    the reason, and the attempt does not count. A later push sends it without a label search."""
-    for link, _ in links:
-        link.attempts = max(link.attempts - 1, 0)
-    _note(session, links, PushState.QUEUED)
-
-
-def _note(session: Session, notes: Sequence[tuple[JiraLink, str]], state: PushState | None) -> None:
-    """Record each link's reason (and `state`, unless None), then flush once."""
-    if not notes:
-        return
-    now = utcnow()
-    for link, reason in notes:
-        if state is not None:
-            link.state = state.value
-        link.last_error = reason
-        link.updated_at = now
-        session.add(link)
-    session.flush()
-
-
 def links_for_stories(session: Session, *, story_ids: Sequence[int]) -> dict[int, JiraLink]:
     if not story_ids:
         return {}
@@ -402,7 +274,7 @@ def link_for_story(session: Session, *, story_id: int) -> JiraLink | None:
 
 def unlink(session: Session, *, actor: User, story_id: int) -> None:
     """Forget the story's Jira issue (the issue itself stays in Jira)."""
-    _require_pm(actor)
+    require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
     link = link_for_story(session, story_id=story_id)
     if link is None or link.state != PushState.PUSHED:
         raise Conflict("This story is not linked to a Jira issue.")
@@ -421,7 +293,7 @@ def relink(
     browse_url: str,
 ) -> JiraLink:
     """Link the story to an existing Jira issue (found by sync/ beforehand)."""
-    _require_pm(actor)
+    require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
     draft = session.get(StoryDraft, story_id)
     if draft is None:
         raise NotFound(f"Story draft {story_id} does not exist.")

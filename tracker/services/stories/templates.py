@@ -19,7 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tracker.config import StorySettings
 from tracker.errors import ValidationFailed
 from tracker.models import Suggestion
-from tracker.services.suggestions import scoring
+from tracker.services.suggestions import score_inputs, scoring
 
 _ENV = ImmutableSandboxedEnvironment(
     autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
@@ -70,7 +70,7 @@ def template_context(suggestion: Suggestion, settings: StorySettings) -> dict[st
     return {
         "suggestion": fields,
         # None (not "0") when nothing is saved, so `{% if hours_saved %}` reads naturally.
-        "hours_saved": scoring.format_score(hours) if hours else None,
+        "hours_saved": score_inputs.format_score(hours) if hours else None,
         "area_role": settings.area_roles.get(suggestion.area, settings.default_role),
     }
 
@@ -153,7 +153,7 @@ def _expected_saving(suggestion: Suggestion) -> str:
     formula = scoring.hours_saved_formula(volume, handle * share / 100)
     if not formula:
         return ""
-    f = scoring.format_input
+    f = score_inputs.format_input
     return f"{formula} ({f(share)}% of tickets automated x {f(handle)} min handle time)"
 
 
@@ -163,7 +163,7 @@ def context_text(suggestion: Suggestion) -> str:
     Blank lines separate paragraphs and single newlines are line breaks, as the Jira
     description renderer reads them.
     """
-    f = scoring.format_input
+    f = score_inputs.format_input
     figures = [
         ("Queue", suggestion.queue or None),
         (

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from tracker.models import Initiative, Organisation, Role, Status, Suggestion, User
+from tracker.models import Initiative, Organisation, Status, Suggestion, User
 from tracker.pagination import Page, paginate
 from tracker.services.suggestions import search, visibility
 
@@ -205,7 +205,7 @@ def export_rows(session: Session, *, actor: User, filters: BacklogFilters) -> It
 
 def _may_name(actor: User, person: User) -> bool:
     """Vendors learn names only within their own organisation (the rows show the rest)."""
-    if actor.role != Role.VENDOR or person.id == actor.id:
+    if not visibility.confined_to_organisation(actor) or person.id == actor.id:
         return True
     return person.organisation_id is not None and person.organisation_id == actor.organisation_id
 
@@ -222,7 +222,7 @@ def filter_choices(
     vendor_query = select(Organisation.id, Organisation.name).where(
         col(Organisation.is_vendor).is_(True)
     )
-    if actor.role == Role.VENDOR:
+    if visibility.confined_to_organisation(actor):
         vendor_query = vendor_query.where(col(Organisation.id) == actor.organisation_id)
     vendors = [
         (org_id, name)

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from tracker.errors import Conflict, PermissionDenied, ValidationFailed
-from tracker.models import Role, Status, StatusChange, Suggestion, User, utcnow
-from tracker.services.suggestions import engagement, scoring
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import Status, StatusChange, Suggestion, User, utcnow
+from tracker.permissions import Permission, require
+from tracker.services.suggestions import engagement, score_inputs, scoring
 from tracker.services.suggestions.submissions import get_suggestion
 
 # Moves a PM can make by hand; delivery states come from Jira, duplicate only through a merge.
@@ -28,10 +29,7 @@ DECIDED = frozenset({Status.ACCEPTED, Status.DECLINED, Status.PARKED, Status.DUP
 # Back in triage: no decision stands, so its date and reason go (the history keeps both).
 REOPENED = frozenset({Status.NEW, Status.UNDER_REVIEW})
 
-
-def _require_pm(actor: User) -> None:
-    if actor.role not in (Role.PM, Role.ADMIN):
-        raise PermissionDenied("Only PMs make decisions on suggestions.")
+_TRIAGE_DENIED = "Only PMs make decisions on suggestions."
 
 
 def _snapshot(suggestion: Suggestion) -> dict[str, Any] | None:
@@ -94,7 +92,7 @@ def change_status(
     session: Session, *, actor: User, suggestion_id: int, to: Status | str, reason: str = ""
 ) -> StatusChange:
     """Move a suggestion along the workflow. Declining needs a reason; accepting needs a score."""
-    _require_pm(actor)
+    require(actor, Permission.TRIAGE, _TRIAGE_DENIED)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     try:
         target = Status(to)
@@ -134,17 +132,17 @@ def score(
     inputs: Mapping[str, object],
 ) -> scoring.ScoreResult:
     """Store a score with its formula; raises ValidationFailed naming each bad input."""
-    _require_pm(actor)
+    require(actor, Permission.TRIAGE, _TRIAGE_DENIED)
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
-    if framework not in set(scoring.Framework):
-        choices = ", ".join(scoring.Framework)
+    if framework not in set(score_inputs.Framework):
+        choices = ", ".join(score_inputs.Framework)
         raise ValidationFailed(
             "Unknown scoring framework.",
             fields={"framework": f"Choose one of: {choices}."},
         )
     try:
         result = scoring.score(framework, inputs)
-    except scoring.ScoreInputError as exc:
+    except score_inputs.ScoreInputError as exc:
         raise ValidationFailed("Some score inputs need attention.", fields=exc.errors) from None
     suggestion.score_framework = str(result.framework)
     suggestion.score_inputs = dict(result.inputs)
@@ -170,7 +168,7 @@ def merge(
     session: Session, *, actor: User, duplicate_id: int, target_id: int, reason: str = ""
 ) -> Suggestion:
     """Mark `duplicate_id` as a duplicate of `target_id`; its people now count on the target."""
-    _require_pm(actor)
+    require(actor, Permission.TRIAGE, _TRIAGE_DENIED)
     duplicate = get_suggestion(session, actor=actor, suggestion_id=duplicate_id)
     target = engagement.canonical(
         session, get_suggestion(session, actor=actor, suggestion_id=target_id)
@@ -197,7 +195,7 @@ def merge(
 
 def unmerge(session: Session, *, actor: User, duplicate_id: int, reason: str = "") -> Suggestion:
     """Undo a merge: the duplicate returns to the status it had, with its own votes and comments."""
-    _require_pm(actor)
+    require(actor, Permission.TRIAGE, _TRIAGE_DENIED)
     duplicate = get_suggestion(session, actor=actor, suggestion_id=duplicate_id)
     if duplicate.status is not Status.DUPLICATE or duplicate.duplicate_of_id is None:
         raise Conflict(f"#{duplicate_id} is not merged into anything.")

@@ -14,8 +14,9 @@ from markupsafe import Markup
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.errors import Conflict, PermissionDenied, ValidationFailed
-from tracker.models import Comment, Role, Status, Suggestion, User, Vote, Watch, utcnow
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import Comment, Status, Suggestion, User, Vote, Watch, utcnow
+from tracker.permissions import Permission, require
 from tracker.services.suggestions.submissions import get_suggestion
 from tracker.services.suggestions.visibility import can_view
 
@@ -25,7 +26,6 @@ FREQUENCIES = {
     "monthly": "Every month",
     "rarely": "Now and then",
 }
-_CAN_ENGAGE = frozenset({Role.SUBMITTER, Role.VENDOR, Role.PM, Role.ADMIN})
 
 
 def group_ids(session: Session, suggestion_id: int) -> list[int]:
@@ -86,8 +86,7 @@ def _carrier_chain(session: Session, actor: User, suggestion: Suggestion) -> lis
 
 
 def _engaging(session: Session, actor: User, suggestion_id: int) -> list[Suggestion]:
-    if actor.role not in _CAN_ENGAGE:
-        raise PermissionDenied("Stakeholders have read-only access.")
+    require(actor, Permission.ENGAGE, "Stakeholders have read-only access.")
     return _carrier_chain(
         session, actor, get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     )

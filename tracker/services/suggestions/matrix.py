@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.models import Status, Suggestion, User
 from tracker.services.suggestions import scoring, visibility
+from tracker.services.suggestions.score_inputs import Framework, format_input
 
 STATUSES = (Status.ACCEPTED, Status.UNDER_REVIEW)
 MAX_DOTS = 300  # beyond this a scatter plot stops being readable; the best-scored are shown
@@ -51,12 +52,12 @@ _GENERIC = {
 }
 
 
-def quadrants(framework: scoring.Framework | str) -> dict[tuple[bool, bool], QuadrantInfo]:
+def quadrants(framework: Framework | str) -> dict[tuple[bool, bool], QuadrantInfo]:
     """(high impact, high effort) -> quadrant; PICK names for value/effort."""
-    return _PICK if scoring.Framework(framework) is scoring.Framework.VALUE_EFFORT else _GENERIC
+    return _PICK if Framework(framework) is Framework.VALUE_EFFORT else _GENERIC
 
 
-def quadrant_of(framework: scoring.Framework | str, impact: float, effort: float) -> QuadrantInfo:
+def quadrant_of(framework: Framework | str, impact: float, effort: float) -> QuadrantInfo:
     """The quadrant of one idea; a value on a midpoint counts as high (as PICK does)."""
     axes = scoring.matrix_axes(framework)
     return quadrants(framework)[(impact >= axes.y_midpoint, effort >= axes.x_midpoint)]
@@ -82,7 +83,7 @@ class Tick:
 
 @dataclass(frozen=True)
 class Matrix:
-    framework: scoring.Framework
+    framework: Framework
     axes: scoring.MatrixAxes
     x_max: float
     y_max: float
@@ -129,13 +130,13 @@ def _spread(x: float, y: float, nth: int) -> tuple[float, float]:
 
 
 def layout(
-    framework: scoring.Framework | str,
+    framework: Framework | str,
     ideas: Sequence[tuple[int, str, Status, float, float]],
     *,
     capped: bool = False,
 ) -> Matrix:
     """Place (id, title, status, impact, effort) ideas on the matrix. Pure: no database."""
-    fw = scoring.Framework(framework)
+    fw = Framework(framework)
     axes = scoring.matrix_axes(fw)
     x_max = axis_max(axes.x_midpoint, [effort for *_, effort in ideas])
     y_max = axis_max(axes.y_midpoint, [impact for *_, impact, _ in ideas])
@@ -167,12 +168,10 @@ def layout(
         dots=dots,
         capped=capped,
         x_ticks=[
-            Tick(_px_x(v, x_max), scoring.format_input(v))
-            for v in _tick_values(axes.x_midpoint, x_max)
+            Tick(_px_x(v, x_max), format_input(v)) for v in _tick_values(axes.x_midpoint, x_max)
         ],
         y_ticks=[
-            Tick(_px_y(v, y_max), scoring.format_input(v))
-            for v in _tick_values(axes.y_midpoint, y_max)
+            Tick(_px_y(v, y_max), format_input(v)) for v in _tick_values(axes.y_midpoint, y_max)
         ],
         mid_x=mid_x,
         mid_y=mid_y,
@@ -196,11 +195,9 @@ def _where(actor: User, area: str) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def build(
-    session: Session, *, actor: User, framework: scoring.Framework | str, area: str = ""
-) -> Matrix:
+def build(session: Session, *, actor: User, framework: Framework | str, area: str = "") -> Matrix:
     """The matrix of visible accepted and under-review ideas scored with `framework`."""
-    fw = scoring.Framework(framework)
+    fw = Framework(framework)
     where = _where(actor, area)
     # One status at a time, so each query walks ix_suggestion_rank (status, score_value) in
     # score order and stops at MAX_DOTS, instead of sorting every accepted and reviewed idea.

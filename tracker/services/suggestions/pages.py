@@ -26,7 +26,13 @@ from tracker.models import (
 )
 from tracker.permissions import Permission, allowed
 from tracker.services.jira_status.delivery import StoryStatus, recent_events, suggestion_delivery
-from tracker.services.suggestions import decisions, engagement, scoring, visibility
+from tracker.services.suggestions import (
+    decisions,
+    engagement,
+    score_inputs,
+    scoring,
+    visibility,
+)
 from tracker.services.suggestions.submissions import can_edit, get_suggestion
 
 # Statuses whose decision reason the submitter is shown.
@@ -44,7 +50,7 @@ class HoursEstimate:
     @property
     def shown(self) -> str:
         """The figure as the formula shows it (3 significant figures)."""
-        return scoring.format_score(self.hours)
+        return score_inputs.format_score(self.hours)
 
 
 @dataclass(frozen=True)
@@ -123,10 +129,10 @@ def hours_estimate(suggestion: Suggestion) -> HoursEstimate | None:
     share, handle = suggestion.automation_share, suggestion.handle_time_minutes
     if share is None or handle is None:  # hours_saved_per_week gave hours, so both are set
         return None
-    number = scoring.format_input
+    number = score_inputs.format_input
     formula = (
         f"{number(suggestion.weekly_volume)} tickets/week x {number(share)}% automated"
-        f" x {number(handle)} min / 60 = {scoring.format_score(hours)} agent hours/week"
+        f" x {number(handle)} min / 60 = {score_inputs.format_score(hours)} agent hours/week"
     )
     return HoursEstimate(hours, formula)
 

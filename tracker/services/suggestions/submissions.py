@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Role, Status, StatusChange, Suggestion, User, Watch, utcnow
+from tracker.permissions import Permission, allowed, require
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.inputs import SuggestionCreate
 
-_CAN_SUBMIT = frozenset({Role.SUBMITTER, Role.VENDOR, Role.PM, Role.ADMIN})
 _URLISH = re.compile(r"^(https?://\S+|[A-Z][A-Z0-9]+-\d+|#?\d{3,}|[\w.-]+/\S+)$")
 _LABELS = {
     "title": "Title",
@@ -119,8 +119,11 @@ def create_suggestion(
 
     Raises PermissionDenied for stakeholders (read-only) and ValidationFailed for bad input.
     """
-    if actor.role not in _CAN_SUBMIT:
-        raise PermissionDenied("Stakeholders have read-only access and cannot submit ideas.")
+    require(
+        actor,
+        Permission.SUBMIT_SUGGESTIONS,
+        "Stakeholders have read-only access and cannot submit ideas.",
+    )
     data = clean_input(raw, areas=areas)
     assert actor.id is not None
     suggestion = Suggestion(
@@ -147,7 +150,7 @@ def get_suggestion(session: Session, *, actor: User, suggestion_id: int) -> Sugg
 
 
 def can_edit(actor: User, suggestion: Suggestion) -> bool:
-    if actor.role in (Role.PM, Role.ADMIN):
+    if allowed(actor, Permission.EDIT_ANY_SUGGESTION):
         return True
     return suggestion.submitter_id == actor.id and suggestion.status in (
         Status.NEW,
@@ -187,8 +190,7 @@ def set_sharing(
     shared_with_vendors: bool,
 ) -> Suggestion:
     """PMs decide who outside the submitter's circle sees an idea."""
-    if actor.role not in (Role.PM, Role.ADMIN):
-        raise PermissionDenied("Only PMs can change who sees a suggestion.")
+    require(actor, Permission.TRIAGE, "Only PMs can change who sees a suggestion.")
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     suggestion.confidential = confidential
     suggestion.shared_with_vendors = shared_with_vendors and not confidential
