@@ -14,13 +14,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import (
+from tests.helpers.digest_samples import store_digest
+from tests.helpers.journeys import (
     besides_error_answers,
     browser_login,
     score_and_accept,
     seed_suggestion,
 )
-from tests.tracker.digest_samples import store_digest
 from tracker import db
 from tracker.models import AreaSubscription, Audience, Organisation, Role, User
 from tracker.services.digests import content as digest_content

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import (
+from tests.helpers.journeys import (
     PHONE,
     besides_error_answers,
     browser_login,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import browser_login
+from tests.helpers.journeys import browser_login
 from tracker.models import Role, User
 
 pytestmark = pytest.mark.browser

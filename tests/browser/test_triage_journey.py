@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import besides_error_answers, browser_login, seed_suggestion
+from tests.helpers.journeys import besides_error_answers, browser_login, seed_suggestion
 from tracker.models import Role, User
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,5 @@
-"""What a person does in the browser, step by step, shared by the browser tests."""
+"""What a person does in the browser, step by step, and the data earlier users would have left
+there, seeded through the services (the digest rendering tests seed theirs the same way)."""
 
 from __future__ import annotations
 

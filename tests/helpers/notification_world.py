@@ -12,7 +12,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from sync.jobs import notifications as notification_jobs
-from tests.tracker.services.conftest import AREAS, suggestion_input
+from tests.helpers.suggestions import AREAS, suggestion_input
 from tracker import db
 from tracker.models import (
     DeliveryState,

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from sync.pull.status_sync import SyncSummary, run_sync
 from tests.fakejira import FakeJira, Issue
-from tests.sync.conftest import PushWorld
+from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.models import JiraLink, Status, StatusEvent, StoryDraft, SyncKind, SyncRun
 

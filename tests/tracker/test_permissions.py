@@ -83,6 +83,7 @@ def test_forbidden_page_is_friendly(client, login_as):
     assert "Traceback" not in response.text
 
 
+@pytest.mark.fresh_app
 def test_a_route_without_a_rule_is_refused(make_app, database_url):
     app = make_app(database_url)
 

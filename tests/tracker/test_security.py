@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tracker.models import Role
 
 
@@ -77,6 +79,7 @@ def test_not_found_is_friendly_html_and_json(client, login_as):
     }
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_shows_500_without_details(make_app, database_url):
     from tracker.permissions import public
 

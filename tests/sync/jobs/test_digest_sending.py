@@ -5,137 +5,42 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import col, select
 
 from sync.jobs import digests as digest_jobs
 from sync.jobs.digest_send import send_now, send_pending
 from tests.conftest import organisation_factory, user_factory
+from tests.helpers.digests import (
+    BASE_URL,
+    DigestWorld,
+    deactivate,
+    deliveries,
+    digest_rows,
+    digest_settings,
+    turn_digests_off,
+)
 from tests.mail import SmtpServer
-from tests.tracker.services.conftest import suggestion_input
 from tracker import db
-from tracker.config import DEFAULT_AREAS
 from tracker.errors import Conflict, PermissionDenied
 from tracker.models import (
-    AreaSubscription,
     DeliveryStatus,
     Digest,
     DigestDelivery,
-    Organisation,
     Role,
-    Suggestion,
     User,
     utcnow,
 )
-from tracker.services.accounts import users
 from tracker.services.digests import delivery as digest_delivery
 from tracker.services.digests import periods as digests
-from tracker.services.email import preferences
-from tracker.services.suggestions import submissions
-
-BASE_URL = "https://tracker.example"
-AREA = "Scams and fraud"
 
 
 @pytest.fixture
 def app(make_app: Callable[..., Flask], database_url: str, smtp_server: SmtpServer) -> Flask:
-    return make_app(
-        database_url, smtp=smtp_server.config(), base_url=BASE_URL, timezone="Europe/Dublin"
-    )
-
-
-def submit(app: Flask, author: User, title: str, **fields: Any) -> Suggestion:
-    with db.session_scope(app) as session:
-        return submissions.create_suggestion(
-            session,
-            actor=author,
-            raw=suggestion_input(title=title, **fields),
-            areas=list(DEFAULT_AREAS),
-        )
-
-
-def follow_area(app: Flask, user: User, area: str = AREA) -> None:
-    with db.session_scope(app) as session:
-        session.add(AreaSubscription(user_id=user.id or 0, area=area))
-
-
-def turn_digests_off(app: Flask, user: User) -> None:
-    with db.session_scope(app) as session:
-        preferences.set_preferences(
-            session,
-            user=user,
-            settings=app.config["SETTINGS"],
-            notifications=True,
-            digests=False,
-        )
-
-
-def deactivate(app: Flask, user: User) -> None:
-    with db.session_scope(app) as session:
-        stored = session.get(User, user.id)
-        assert stored is not None
-        users.set_active(session, actor=None, user=stored, active=False)
-
-
-def deliveries(app: Flask) -> list[DigestDelivery]:
-    with db.session_scope(app) as session:
-        return list(session.exec(select(DigestDelivery).order_by(col(DigestDelivery.id))))
-
-
-def digest_rows(app: Flask) -> list[Digest]:
-    with db.session_scope(app) as session:
-        return list(session.exec(select(Digest).order_by(col(Digest.id))))
-
-
-@dataclass
-class World:
-    pm: User
-    pm2: User
-    stakeholder: User
-    vendor_a: User  # submitted an idea: gets the Acme digest and their own submitter digest
-    vendor_a2: User
-    vendor_b: User
-    agent: User  # submitted an idea
-    quiet_agent: User  # voted on nothing, submitted nothing
-    opted_out_pm: User
-    gone_pm: User
-    admin: User
-    idle_stakeholder: User  # follows nothing
-    acme_idea: Suggestion
-    agent_idea: Suggestion
-
-
-@pytest.fixture
-def world(
-    app: Flask, make_user: Callable[..., User], make_organisation: Callable[..., Organisation]
-) -> World:
-    acme = make_organisation("Acme Moderation")
-    globex = make_organisation("Globex Review")
-    people = {
-        "pm": make_user(Role.PM),
-        "pm2": make_user(Role.PM),
-        "stakeholder": make_user(Role.STAKEHOLDER),
-        "vendor_a": make_user(Role.VENDOR, organisation_id=acme.id),
-        "vendor_a2": make_user(Role.VENDOR, organisation_id=acme.id),
-        "vendor_b": make_user(Role.VENDOR, organisation_id=globex.id),
-        "agent": make_user(Role.SUBMITTER),
-        "quiet_agent": make_user(Role.SUBMITTER),
-        "opted_out_pm": make_user(Role.PM),
-        "gone_pm": make_user(Role.PM),
-        "admin": make_user(Role.ADMIN),
-        "idle_stakeholder": make_user(Role.STAKEHOLDER),
-    }
-    follow_area(app, people["stakeholder"])
-    turn_digests_off(app, people["opted_out_pm"])
-    deactivate(app, people["gone_pm"])
-    acme_idea = submit(app, people["vendor_a"], "Acme bulk appeal triage", area=AREA)
-    agent_idea = submit(app, people["agent"], "Scam report shortcut", area=AREA)
-    return World(**people, acme_idea=acme_idea, agent_idea=agent_idea)
+    return make_app(database_url, **digest_settings(smtp_server))
 
 
 def addresses(server: SmtpServer) -> list[str]:
@@ -146,11 +51,11 @@ def addresses(server: SmtpServer) -> list[str]:
 
 
 def test_each_recipient_gets_one_email_with_html_and_text_parts(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
-    result = send_now(app, actor=world.pm)
+    result = send_now(app, actor=digest_world.pm)
 
-    w = world
+    w = digest_world
     assert addresses(smtp_server) == sorted(
         [
             w.pm.email,
@@ -187,45 +92,48 @@ def test_each_recipient_gets_one_email_with_html_and_text_parts(
 
 
 def test_nobody_deactivated_opted_out_idle_or_an_admin_gets_a_digest(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
-    send_now(app, actor=world.pm)
+    send_now(app, actor=digest_world.pm)
 
     for person in (
-        world.opted_out_pm,
-        world.gone_pm,
-        world.admin,
-        world.idle_stakeholder,
-        world.quiet_agent,
+        digest_world.opted_out_pm,
+        digest_world.gone_pm,
+        digest_world.admin,
+        digest_world.idle_stakeholder,
+        digest_world.quiet_agent,
     ):
         assert smtp_server.to(person.email) == [], person.email
     with db.session_scope(app) as session:
         pm_target = digests.targets(session, app.config["SETTINGS"])[0]
-        assert [u.email for u in pm_target.recipients] == [world.pm.email, world.pm2.email]
+        assert [u.email for u in pm_target.recipients] == [
+            digest_world.pm.email,
+            digest_world.pm2.email,
+        ]
 
 
 def test_vendors_only_get_their_own_organisations_digest(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
-    send_now(app, actor=world.pm)
+    send_now(app, actor=digest_world.pm)
 
-    [globex_mail] = smtp_server.to(world.vendor_b.email)
+    [globex_mail] = smtp_server.to(digest_world.vendor_b.email)
     assert "Globex Review" in globex_mail.subject
-    assert world.acme_idea.title not in globex_mail.part("plain")
-    assert world.agent_idea.title not in globex_mail.part("plain")
-    acme_mails = list(smtp_server.to(world.vendor_a2.email))
+    assert digest_world.acme_idea.title not in globex_mail.part("plain")
+    assert digest_world.agent_idea.title not in globex_mail.part("plain")
+    acme_mails = list(smtp_server.to(digest_world.vendor_a2.email))
     assert len(acme_mails) == 1
     assert "Acme Moderation" in acme_mails[0].subject
-    assert world.acme_idea.title in acme_mails[0].part("plain")
-    assert world.agent_idea.title not in acme_mails[0].part("plain")
+    assert digest_world.acme_idea.title in acme_mails[0].part("plain")
+    assert digest_world.agent_idea.title not in acme_mails[0].part("plain")
 
 
 def test_a_submitter_hears_about_their_idea_and_not_when_nothing_happened(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
-    send_now(app, actor=world.pm)
-    [mail] = smtp_server.to(world.agent.email)
-    assert world.agent_idea.title in mail.part("plain")
+    send_now(app, actor=digest_world.pm)
+    [mail] = smtp_server.to(digest_world.agent.email)
+    assert digest_world.agent_idea.title in mail.part("plain")
     smtp_server.clear()
 
     # A week later nothing happened to the agent's idea: the digest is kept, not emailed.
@@ -235,16 +143,18 @@ def test_a_submitter_hears_about_their_idea_and_not_when_nothing_happened(
         )
     send_pending(app)
 
-    submitter = [d for d in later if d.subject_key == f"user:{world.agent.id}"]
+    submitter = [d for d in later if d.subject_key == f"user:{digest_world.agent.id}"]
     assert len(submitter) == 1
-    assert smtp_server.to(world.agent.email) == []
-    assert smtp_server.to(world.pm.email) != []  # PMs get the portfolio digest every week
+    assert smtp_server.to(digest_world.agent.email) == []
+    assert smtp_server.to(digest_world.pm.email) != []  # PMs get the portfolio digest every week
 
 
 # --- exactly once -------------------------------------------------------------------------------
 
 
-def test_a_second_run_sends_nothing(app: Flask, world: World, smtp_server: SmtpServer) -> None:
+def test_a_second_run_sends_nothing(
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
+) -> None:
     now = utcnow()
     settings = app.config["SETTINGS"]
     with db.session_scope(app) as session:
@@ -264,7 +174,7 @@ def test_a_second_run_sends_nothing(app: Flask, world: World, smtp_server: SmtpS
 
 
 def test_a_period_prepared_by_a_racing_run_is_skipped_not_duplicated(
-    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+    app: Flask, digest_world: DigestWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = app.config["SETTINGS"]
     end = utcnow()

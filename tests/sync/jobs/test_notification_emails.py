@@ -12,8 +12,9 @@ import pytest
 from flask import Flask
 
 from sync.jobs import notifications as notification_jobs
+from tests.conftest import organisation_factory, user_factory
+from tests.helpers.notification_world import IdeaWorld
 from tests.mail import SmtpServer
-from tests.tracker.notification_world import IdeaWorld
 from tracker.models import DeliveryStatus, Organisation, Role, User, utcnow
 from tracker.services.email import preferences
 from tracker.services.email.mailer import Mailer
@@ -156,7 +157,6 @@ def test_the_batch_window_is_configurable(
     smtp_server: SmtpServer,
 ) -> None:
     app = make_app(database_url, smtp=smtp_server.config(), notifications={"batch_minutes": 10})
-    from tests.conftest import organisation_factory, user_factory
 
     users = user_factory(app, organisation_factory(app))
     world = IdeaWorld(app, users, users(Role.PM))

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,12 +27,14 @@ from sqlmodel import col, select
 
 from tests.conftest import TEST_SECRET
 from tests.fakejira import FakeJira
-from tests.sync.conftest import PushWorld, jira_config
+from tests.helpers.jira import jira_config
+from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.models import JobLease, PushState, SyncKind, SyncRun
 
-ROOT = Path(__file__).resolve().parents[2]
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
+ROOT = Path(__file__).resolve().parents[3]
+# The `tracker` console script of the environment running the tests.
+TRACKER = Path(sys.executable).parent / "tracker"
 INTERVAL = 1.2  # seconds: sync.interval_minutes = 0.02
 LEASE = 5  # seconds: the smallest scheduler.lease_seconds allowed
 LATENCY = 0.8  # per Jira call, so that a run holds the lease for most of the interval

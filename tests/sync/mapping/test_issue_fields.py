@@ -22,7 +22,7 @@ from sync.mapping.issue_fields import (
 )
 from sync.pull.fetch import EXPAND
 from tests.fakejira import FakeJira
-from tests.sync.conftest import jira_config
+from tests.helpers.jira import jira_config
 from tracker.config import JiraSettings
 from tracker.services.jira_status.snapshots import StatusHistory
 

@@ -10,45 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
 
-from tests.fakejira import FakeJira
-from tests.sync.conftest import PushWorld, jira_config
-from tests.sync.sync_world import T0, SyncWorld
+from tests.helpers.sync_world import T0, SyncWorld
 from tracker.models import DeliveryState, RunState, Status, SyncKind
 
 FULL = SyncKind.FULL
 SITE_LABEL = '"trk-t1"'
-
-
-@pytest.fixture
-def sync_overrides() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def jira_overrides() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def app(
-    make_app: Any,
-    database_url: str,
-    fake: FakeJira,
-    sync_overrides: dict[str, Any],
-    jira_overrides: dict[str, Any],
-) -> Flask:
-    app: Flask = make_app(
-        database_url, jira=jira_config(fake, **jira_overrides), sync=sync_overrides
-    )
-    return app
-
-
-@pytest.fixture
-def sw(world: PushWorld, fake: FakeJira) -> SyncWorld:
-    fake.now = T0
-    return SyncWorld(world)
 
 
 def updated_jql(since: str) -> str:

@@ -14,30 +14,14 @@ from flask import Flask
 
 from sync.pull.status_sync import scheduled_full, scheduled_incremental
 from tests.fakejira import FakeJira
-from tests.sync.conftest import PushWorld, jira_config
-from tests.sync.sync_world import T0, SyncWorld
+from tests.helpers.jira import jira_config
+from tests.helpers.push_world import PushWorld
+from tests.helpers.sync_world import SyncWorld
 from tracker import db
 from tracker.models import DeliveryState, Status, SyncKind
 from tracker.services.jira_status.sync_runs import backoff_until, next_due
 
 MARGIN = timedelta(minutes=10)
-
-
-@pytest.fixture
-def sync_overrides() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def app(make_app: Any, database_url: str, fake: FakeJira, sync_overrides: dict[str, Any]) -> Flask:
-    made: Flask = make_app(database_url, jira=jira_config(fake), sync=sync_overrides)
-    return made
-
-
-@pytest.fixture
-def sw(world: PushWorld, fake: FakeJira) -> SyncWorld:
-    fake.now = T0
-    return SyncWorld(world)
 
 
 @contextmanager

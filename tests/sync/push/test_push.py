@@ -19,7 +19,8 @@ from sync.push.engine import find_issue_for_relink, update_pushed_story
 from sync.push.worker import start_worker_thread
 from tests.fakejira import FakeJira
 from tests.fakejira.adf import adf_text
-from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
+from tests.helpers.jira import create_calls, jira_config, story_label
+from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.errors import Conflict
 from tracker.models import JiraLink, JobState, PushState, Status, StatusChange, StoryDraft, User

@@ -18,7 +18,8 @@ from sync.jira.errors import JiraUnauthorized
 from sync.push.worker import LEASE, run_job
 from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
-from tests.sync.conftest import PushWorld, create_calls, jira_config, story_label
+from tests.helpers.jira import create_calls, jira_config, story_label
+from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.models import JiraLink, JobState, PushJob, PushState, Role, StoryDraft, User
 from tracker.services.stories import push_queue

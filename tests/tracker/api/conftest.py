@@ -7,29 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.api import AREA, idea
 from tracker import db
 from tracker.models import Role, User
 from tracker.services.accounts import tokens, users
 from tracker.services.suggestions import submissions
-
-AREA = "Scams and fraud"
-
-
-def idea(**overrides: Any) -> dict[str, Any]:
-    """A valid suggestion body."""
-    body: dict[str, Any] = {
-        "title": "Auto-close refund tickets with a receipt attached",
-        "problem": "Agents open every refund ticket to check the receipt by hand.",
-        "proposed_change": "Close refund tickets automatically when the receipt matches.",
-        "area": AREA,
-        "queue": "Refunds",
-        "weekly_volume": 1200,
-        "handle_time_minutes": 6,
-        "minutes_saved_per_ticket": 4,
-        "evidence_links": ["https://wiki.example.com/refunds", "OPS-123"],
-    }
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture

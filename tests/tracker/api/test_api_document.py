@@ -10,7 +10,7 @@ from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
-from tests.tracker.api.conftest import idea
+from tests.helpers.api import idea
 from tests.tracker.routes import api_planning
 from tests.tracker.routes.api import REAL_METHODS, ROWS
 from tracker.models import Role

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
-from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
-from tests.tracker.api.conftest import idea
+from tests.helpers.api import DocumentedCalls, idea
 from tests.tracker.routes.api_planning import ROWS as PLANNING_ROWS
 from tracker import db
 from tracker.config import DEFAULT_AREAS
@@ -240,48 +238,6 @@ BODIES = {
     ("/initiatives/{initiative_id}/suggestions", "post"): "InitiativeSuggestionAdd",
     ("/stories/{draft_id}", "patch"): "StoryDraftUpdate",
 }
-
-
-class DocumentedCalls:
-    """Calls /api/v1 and checks each request and answer against the served OpenAPI document,
-    both ways, as a generated client would (openapi-core)."""
-
-    def __init__(self, client: Any) -> None:
-        document = client.get("/api/v1/openapi.json").get_json()
-        document["servers"] = [{"url": "http://localhost/api/v1"}]
-        self.client = client
-        self.spec = OpenAPI.from_dict(document)
-
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        body: Any = None,
-        query: dict[str, str] | None = None,
-    ) -> Any:
-        url = f"/api/v1{path}"
-        response = self.client.open(
-            url, method=method, json=body, query_string=query, headers=headers
-        )
-        self.spec.validate_request(
-            MockRequest(
-                "http://localhost",
-                method.lower(),
-                url,
-                args=query or {},
-                data=json.dumps(body).encode() if body is not None else b"",
-                headers=headers,
-                content_type="application/json",
-            )
-        )
-        self.spec.validate_response(
-            MockRequest("http://localhost", method.lower(), url, args=query or {}),
-            MockResponse(
-                response.data, status_code=response.status_code, content_type=response.mimetype
-            ),
-        )
-        return response
 
 
 def test_every_route_is_documented_with_its_schemas(app, client):

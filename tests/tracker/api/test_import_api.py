@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.tracker.api.conftest import idea
-from tests.tracker.api.test_backlog_api import DocumentedCalls
+from tests.helpers.api import DocumentedCalls, idea
 from tracker import db
 from tracker.models import Role, Suggestion
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.tracker.api.test_backlog_api import DocumentedCalls
-from tests.tracker.test_stories import accepted_idea
+from tests.helpers.api import DocumentedCalls
+from tests.helpers.suggestions import accepted_idea
 from tracker.models import Role, Status
 
 INITIATIVES = "/api/v1/initiatives"

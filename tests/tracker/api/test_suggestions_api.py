@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.tracker.api.conftest import AREA, idea
+from tests.helpers.api import AREA, idea
 from tracker import db
 from tracker.models import Role, Suggestion
 from tracker.services.accounts import users

@@ -5,24 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from tests.conftest import PASSWORD, TEST_SECRET
 from tracker import db, migrate
 from tracker.models import Organisation, Role, User
 from tracker.services.accounts import users
-
-
-@pytest.fixture
-def tracker(runner):
-    """Run `tracker ARGS...`; fails the test if the exit code is not `expect`."""
-
-    def run(*args: str, expect: int = 0, **kwargs):
-        result = runner.invoke(args=list(args), **kwargs)
-        assert result.exit_code == expect, result.output
-        return result
-
-    return run
 
 
 def create_user(tracker, email: str, role: str = "submitter", *extra: str, expect: int = 0):

@@ -6,20 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from tests.conftest import organisation_factory, user_factory
+from tests.helpers.digests import DigestWorld, deliveries, digest_rows, digest_settings
 from tests.mail import SmtpServer
-from tests.tracker.test_digest_sending import (
-    World,
-    app,
-    deliveries,
-    digest_rows,
-    world,
-)
 from tracker.models import DeliveryStatus, Role
 
-__all__ = ["app", "world"]  # fixtures shared with the sending tests
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], database_url: str, smtp_server: SmtpServer) -> Flask:
+    return make_app(database_url, **digest_settings(smtp_server))
 
 
 def invoke(app: Flask, *args: str, expect: int) -> Any:
@@ -32,44 +30,46 @@ def invoke(app: Flask, *args: str, expect: int) -> Any:
 
 
 def test_preview_prints_the_pm_digest_and_saves_and_sends_nothing(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
     result = invoke(app, "preview", "--audience", "pm", expect=0)
 
     lines = result.output.splitlines()
     assert lines[0].startswith("Subject: Status digest: ")
     assert "(2 new, 0 decided)" in lines[0]
-    assert world.acme_idea.title in result.output
-    assert world.agent_idea.title in result.output
+    assert digest_world.acme_idea.title in result.output
+    assert digest_world.agent_idea.title in result.output
     assert digest_rows(app) == []
     assert deliveries(app) == []
     assert smtp_server.messages == []
 
 
-def test_preview_of_a_vendor_shows_only_its_organisation(app: Flask, world: World) -> None:
+def test_preview_of_a_vendor_shows_only_its_organisation(
+    app: Flask, digest_world: DigestWorld
+) -> None:
     result = invoke(app, "preview", "--audience", "vendor", "--org", "Acme Moderation", expect=0)
 
     assert "Acme Moderation" in result.output.splitlines()[0]
-    assert world.acme_idea.title in result.output
-    assert world.agent_idea.title not in result.output
+    assert digest_world.acme_idea.title in result.output
+    assert digest_world.agent_idea.title not in result.output
 
 
-def test_preview_formats(app: Flask, world: World) -> None:
-    email = world.agent.email
+def test_preview_formats(app: Flask, digest_world: DigestWorld) -> None:
+    email = digest_world.agent.email
     common = ("preview", "--audience", "submitter", "--user", email)
     markdown = invoke(app, *common, "--format", "markdown", expect=0).output
     html = invoke(app, *common, "--format", "html", expect=0).output
 
     assert markdown.startswith("# Status digest: ")
-    assert world.agent_idea.title in markdown
+    assert digest_world.agent_idea.title in markdown
     assert html.lstrip().lower().startswith("<!doctype html>")
-    assert world.agent_idea.title in html
+    assert digest_world.agent_idea.title in html
     assert "<script" not in html.lower()
-    assert world.acme_idea.title not in markdown + html
+    assert digest_world.acme_idea.title not in markdown + html
 
 
 def test_preview_of_a_period_that_ended_before_the_ideas_shows_none(
-    app: Flask, world: World
+    app: Flask, digest_world: DigestWorld
 ) -> None:
     result = invoke(
         app, "preview", "--audience", "pm", "--period-end", "2020-01-06T09:00", expect=0
@@ -79,7 +79,7 @@ def test_preview_of_a_period_that_ended_before_the_ideas_shows_none(
     assert "30 Dec 2019 - 6 Jan 2020" in result.output.splitlines()[0]
 
 
-def test_preview_names_what_is_missing_or_wrong(app: Flask, world: World) -> None:
+def test_preview_names_what_is_missing_or_wrong(app: Flask, digest_world: DigestWorld) -> None:
     missing_user = invoke(app, "preview", "--audience", "stakeholder", expect=2)
     missing_org = invoke(app, "preview", "--audience", "vendor", expect=2)
     unknown_org = invoke(app, "preview", "--audience", "vendor", "--org", "Nope", expect=2)
@@ -87,7 +87,9 @@ def test_preview_names_what_is_missing_or_wrong(app: Flask, world: World) -> Non
         app, "preview", "--audience", "submitter", "--user", "who@example.com", expect=2
     )
     bad_date = invoke(app, "preview", "--audience", "pm", "--period-end", "monday", expect=2)
-    pm_with_user = invoke(app, "preview", "--audience", "pm", "--user", world.pm.email, expect=2)
+    pm_with_user = invoke(
+        app, "preview", "--audience", "pm", "--user", digest_world.pm.email, expect=2
+    )
 
     assert "--user EMAIL" in missing_user.output
     assert "--org NAME" in missing_org.output
@@ -101,7 +103,7 @@ def test_preview_names_what_is_missing_or_wrong(app: Flask, world: World) -> Non
 
 
 def test_dry_run_lists_audiences_periods_and_recipients_and_does_nothing(
-    app: Flask, world: World, smtp_server: SmtpServer
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
 ) -> None:
     result = invoke(app, "send", "--dry-run", expect=0)
 
@@ -111,11 +113,13 @@ def test_dry_run_lists_audiences_periods_and_recipients_and_does_nothing(
     assert lines[0].endswith(("GMT.", "IST."))
     pm_line = next(line for line in lines if line.startswith("pm "))
     assert "All PMs: " in pm_line
-    assert f"{world.pm.email}, {world.pm2.email}" in pm_line
-    assert world.opted_out_pm.email not in out
-    assert world.gone_pm.email not in out
+    assert f"{digest_world.pm.email}, {digest_world.pm2.email}" in pm_line
+    assert digest_world.opted_out_pm.email not in out
+    assert digest_world.gone_pm.email not in out
     assert any(
-        line.startswith("vendor ") and "Globex Review" in line and world.vendor_b.email in line
+        line.startswith("vendor ")
+        and "Globex Review" in line
+        and digest_world.vendor_b.email in line
         for line in lines
     )
     # The ideas were submitted after the scheduled period ended: nothing for submitters.
@@ -130,7 +134,9 @@ def test_dry_run_lists_audiences_periods_and_recipients_and_does_nothing(
     assert smtp_server.messages == []
 
 
-def test_send_prepares_and_sends_once(app: Flask, world: World, smtp_server: SmtpServer) -> None:
+def test_send_prepares_and_sends_once(
+    app: Flask, digest_world: DigestWorld, smtp_server: SmtpServer
+) -> None:
     first = invoke(app, "send", expect=0)
     sent = len(smtp_server.messages)
     second = invoke(app, "send", expect=0)

@@ -4,31 +4,28 @@ and the exit status scripts rely on."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import select
 
-from tests.tracker import test_jira_pages as pages
-from tests.tracker.test_jira_pages import WRONG_TOKEN, jira_config, ready_draft
+from tests.fakejira import FakeJira
+from tests.helpers.jira import WRONG_TOKEN, jira_config, jobs
+from tests.helpers.stories import ready_draft
 from tracker import db
-from tracker.models import PushJob, Role, StoryDraft
+from tracker.models import Role, StoryDraft
 
-# The page tests' fixtures: the fake Jira, and the app configured for it.
-fake = pages.fake
-app = pages.app
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], database_url: str, fake: FakeJira) -> Flask:
+    return make_app(database_url, jira=jira_config(fake))
 
 
 def invoke(app: Flask, *args: str, expect: int) -> Any:
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == expect, result.output
     return result
-
-
-def jobs(app: Flask) -> list[PushJob]:
-    with db.session_scope(app) as session:
-        return list(session.exec(select(PushJob)).all())
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -118,7 +115,6 @@ def test_all_ready_with_nothing_ready_says_so(app, make_user):
 
 
 def test_push_all_ready_creates_the_issues_and_prints_their_keys(app, make_user, fake):
-    pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
     pm = make_user(Role.PM)
     first = ready_draft(app, pm, "Route scam appeals to the specialists")
     second = ready_draft(app, pm, "Auto-close duplicate refund tickets")
@@ -138,7 +134,6 @@ def test_push_all_ready_creates_the_issues_and_prints_their_keys(app, make_user,
 
 
 def test_push_reports_jiras_reason_and_exits_1(app, make_user, fake):
-    pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
     pm = make_user(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     with db.session_scope(app) as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -13,8 +13,8 @@ from flask import Flask
 from sqlmodel import col, select
 
 from tests.fakejira import FakeJira
-from tests.sync.conftest import PushWorld
-from tests.tracker.test_sync_page import START, add_run, fake_jira, sync_app
+from tests.helpers.push_world import PushWorld
+from tests.helpers.sync_runs import START, add_run, sync_settings
 from tracker import db
 from tracker.models import JobLease, Role, RunState, SyncKind, SyncRun, User
 from tracker.services import leases
@@ -28,26 +28,8 @@ LINE = re.compile(
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeJira]:
-    with fake_jira() as started:
-        yield started
-
-
-@pytest.fixture
 def app(make_app: Callable[..., Flask], database_url: str, fake: FakeJira) -> Flask:
-    return sync_app(make_app, database_url, fake)
-
-
-@pytest.fixture
-def tracker(runner):
-    """Run `tracker ARGS...`; fails the test if the exit code is not `expect`."""
-
-    def run(*args: str, expect: int = 0):
-        result = runner.invoke(args=list(args))
-        assert result.exit_code == expect, result.output
-        return result
-
-    return run
+    return make_app(database_url, **sync_settings(fake))
 
 
 @pytest.fixture

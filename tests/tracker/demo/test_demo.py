@@ -1,13 +1,22 @@
-"""`tracker demo load` gives a newcomer a living product, once."""
+"""`tracker demo load` gives a newcomer a living product, once.
+
+Loading the demo takes seconds, so the tests that only read it share one load per database
+engine (`demo`); the tests of loading itself, and of loading into a configured app, load their
+own."""
 
 from __future__ import annotations
 
-import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import pytest
+from flask import Flask
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from tests.conftest import TrackerClient
+from tests.helpers.pages import text_of
 from tracker import db
 from tracker.models import (
     Comment,
@@ -64,29 +73,48 @@ def _counts(session):
     }
 
 
-def test_demo_people_can_sign_in(app, runner, client):
-    runner.invoke(args=["demo", "load"])
-    response = client.login("priya.pm@example.com", "demo password 2026")
-    assert response.status_code == 302
+@dataclass(frozen=True)
+class Demo:
+    app: Flask
+    output: str  # what `tracker demo load` printed
 
 
-def _load_and_sign_in(runner, client, email="priya.pm@example.com"):
-    result = runner.invoke(args=["demo", "load"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request: pytest.FixtureRequest, make_module_app: Callable[..., Flask]) -> Demo:
+    """The demo loaded once into an app of its own, for the tests that only read it."""
+    app = make_module_app(request.param)
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
+    return Demo(app, result.output)
+
+
+@pytest.fixture
+def demo_client(demo: Demo) -> TrackerClient:
+    demo.app.test_client_class = TrackerClient
+    client = demo.app.test_client()
+    assert isinstance(client, TrackerClient)
+    return client
+
+
+def _sign_in(client: TrackerClient, email: str = "priya.pm@example.com") -> None:
     assert client.login(email, "demo password 2026").status_code == 302
-    return result.output
 
 
 def _text(response):
-    """The page as a reader sees it: tags dropped, entities decoded, spaces collapsed."""
+    """The page as a reader sees it."""
     assert response.status_code == 200, response.status_code
-    text = re.sub(r"<[^>]*>", "", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
+    return text_of(response.text)
 
 
-def test_demo_ideas_show_their_jira_status_and_one_is_delivered(app, runner, client):
-    output = _load_and_sign_in(runner, client)
-    assert "in a placeholder Jira" in output
+def test_demo_people_can_sign_in(demo_client):
+    response = demo_client.login("priya.pm@example.com", "demo password 2026")
+    assert response.status_code == 302
+
+
+def test_demo_ideas_show_their_jira_status_and_one_is_delivered(demo, demo_client):
+    app, client = demo.app, demo_client
+    _sign_in(client)
+    assert "in a placeholder Jira" in demo.output
     with db.session_scope(app) as session:
         delivered = session.exec(
             select(Suggestion).where(Suggestion.status == Status.DELIVERED)
@@ -123,8 +151,9 @@ def test_demo_ideas_show_their_jira_status_and_one_is_delivered(app, runner, cli
     assert "In Progress → In Review" in page  # the status timeline brought back from Jira
 
 
-def test_demo_initiatives_show_progress_a_stuck_and_a_missing_story(app, runner, client):
-    _load_and_sign_in(runner, client)
+def test_demo_initiatives_show_progress_a_stuck_and_a_missing_story(demo, demo_client):
+    app, client = demo.app, demo_client
+    _sign_in(client)
     with db.session_scope(app) as session:
         ids = {i.name: i.id for i in session.exec(select(Initiative)).all()}
     page = _text(client.get(f"/initiatives/{ids['Faster scam response']}"))
@@ -137,8 +166,9 @@ def test_demo_initiatives_show_progress_a_stuck_and_a_missing_story(app, runner,
     assert "Missing in Jira" in page
 
 
-def test_demo_has_last_weeks_digests_for_every_audience(app, runner, client):
-    _load_and_sign_in(runner, client)
+def test_demo_has_last_weeks_digests_for_every_audience(demo, demo_client):
+    app, client = demo.app, demo_client
+    _sign_in(client)
     with db.session_scope(app) as session:
         digests = session.exec(select(Digest)).all()
         assert {d.audience for d in digests} == {"pm", "stakeholder", "vendor", "submitter"}
@@ -160,9 +190,9 @@ def test_demo_has_last_weeks_digests_for_every_audience(app, runner, client):
     assert "OPS-" in page
 
 
-def test_demo_vendor_sees_only_their_organisations_digests(app, runner, client):
-    _load_and_sign_in(runner, client, email="ana@northwind.example")
-    listing = _text(client.get("/digests"))
+def test_demo_vendor_sees_only_their_organisations_digests(demo_client):
+    _sign_in(demo_client, email="ana@northwind.example")
+    listing = _text(demo_client.get("/digests"))
     assert "Northwind BPO" in listing
     assert "All PMs" not in listing
     assert "Bluewave Support" not in listing

@@ -1,4 +1,5 @@
-"""Factories for service tests: suggestions written through the real service, as their author."""
+"""Factories for service tests: suggestions written through the real service, as their author;
+a PM and an author to act."""
 
 from __future__ import annotations
 
@@ -8,24 +9,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.helpers.suggestions import AREAS, suggestion_input
 from tracker import db
-from tracker.config import DEFAULT_AREAS
 from tracker.models import Role, Suggestion, User
 from tracker.services.suggestions import submissions
-
-AREAS = list(DEFAULT_AREAS)
-
-
-def suggestion_input(**overrides: Any) -> dict[str, Any]:
-    """A valid submission; tests override the fields they are about."""
-    values: dict[str, Any] = {
-        "title": "Macro for refund requests",
-        "problem": "Agents type the same refund answer many times a day.",
-        "proposed_change": "Add a canned macro with the refund policy.",
-        "area": "Other",
-    }
-    values.update(overrides)
-    return values
 
 
 @pytest.fixture
@@ -49,3 +36,8 @@ def make_suggestion(app: Flask) -> Callable[..., Suggestion]:
 @pytest.fixture
 def pm(make_user: Callable[..., User]) -> User:
     return make_user(Role.PM)
+
+
+@pytest.fixture
+def author(make_user: Callable[..., User]) -> User:
+    return make_user(Role.SUBMITTER)

@@ -3,56 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
+from tests.helpers.suggestions import add_idea
 from tracker import db
-from tracker.config import DEFAULT_AREAS
-from tracker.models import Initiative, Role, Status, User, utcnow
-from tracker.services.suggestions import submissions
-
-AREAS = list(DEFAULT_AREAS)
-
-
-def add_idea(
-    app: Any,
-    author: User,
-    title: str,
-    *,
-    problem: str = "Agents repeat the same manual check on every ticket.",
-    area: str = "Other",
-    score: float | None = None,
-    votes: int = 0,
-    status: Status | None = None,
-    age_days: float = 0,
-    **changes: Any,
-) -> int:
-    """A suggestion written through the service, then given the state the test is about."""
-    with db.session_scope(app) as session:
-        created = submissions.create_suggestion(
-            session,
-            actor=author,
-            raw={
-                "title": title,
-                "problem": problem,
-                "proposed_change": "Automate the check.",
-                "area": area,
-                "confidential": changes.pop("confidential", False),
-            },
-            areas=AREAS,
-        )
-        created.score_value = score
-        created.score_formula = f"RICE = {score}" if score is not None else ""
-        created.vote_count = votes
-        created.created_at = utcnow() - timedelta(days=age_days)
-        if status is not None:
-            created.status = status
-        for name, value in changes.items():
-            setattr(created, name, value)
-        session.add(created)
-        session.flush()
-        assert created.id is not None
-        return created.id
+from tracker.models import Initiative, Role, Status
 
 
 def titles(html: str) -> list[str]:

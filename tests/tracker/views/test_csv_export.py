@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy.pool import QueuePool
 
-from tests.tracker.test_backlog import add_idea
+from tests.helpers.suggestions import add_idea
 from tracker import db
 from tracker.models import Role, Status
 from tracker.services.suggestions.csv_export import safe_cell

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.tracker.api.test_backlog_api import DocumentedCalls
-from tests.tracker.services.test_delivery import (
+from tests.helpers.api import DocumentedCalls
+from tests.helpers.delivery import (
     BROWSE,
     T0,
     Seeded,
@@ -22,16 +22,12 @@ from tests.tracker.services.test_delivery import (
     seed_initiative,
     snap,
 )
+from tests.helpers.pages import text_of
 from tracker import db
 from tracker.models import Role, User, utcnow
 from tracker.services.accounts import tokens, users
 from tracker.services.jira_status import delivery
 from tracker.services.jira_status.snapshots import StatusHistory
-
-
-def _text(html: str) -> str:
-    """The page's words without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _headers(app: Flask, user: User) -> dict[str, str]:
@@ -87,7 +83,7 @@ def test_pm_sees_each_story_in_jira_and_the_missing_one(app, client, login_as, d
     finished, review, moving, drafted = seeded.stories
     page = client.get(f"/suggestions/{seeded.suggestion_id}")
     assert page.status_code == 200
-    text = _text(page.text)
+    text = text_of(page.text)
     assert "Delivery" in text
     assert "1 of 4 stories done in Jira" in text
     assert f'href="{BROWSE}{review.key}"' in page.text
@@ -99,7 +95,7 @@ def test_pm_sees_each_story_in_jira_and_the_missing_one(app, client, login_as, d
     # The timeline: Jira's changes, newest first, with who made them, each key linked to Jira.
     timeline = page.text.split('<ol class="timeline"')[1].split("</ol>")[0]
     pattern = rf'<a href="{re.escape(BROWSE)}([A-Z]+-\d+)"[^>]*>\1</a>(.*?)</li>'
-    steps = [key + _text(rest) for key, rest in re.findall(pattern, timeline)]
+    steps = [key + text_of(rest) for key, rest in re.findall(pattern, timeline)]
     assert steps == [
         f"{review.key}: In Progress → In Review by Dana Dev",
         f"{finished.key}: In Progress → Done by Dana Dev",
@@ -118,7 +114,7 @@ def test_submitters_and_vendors_see_the_status_but_not_that_an_issue_is_missing(
     client.login(viewer.email)
     page = client.get(f"/suggestions/{seeded.suggestion_id}")
     assert page.status_code == 200
-    text = _text(page.text)
+    text = text_of(page.text)
     assert "1 of 4 stories done in Jira" in text
     assert seeded.stories[2].key in text
     assert "In Review Dana Dev" in text
@@ -139,7 +135,7 @@ def test_a_delivered_idea_says_when(app, client, login_as):
     pm = login_as(Role.PM)
     seeded = seed(app, pm.id, points=(1,), status_name="In Progress")
     apply(app, [done(seeded.stories[0], at=T0 + timedelta(hours=3))])
-    text = _text(client.get(f"/suggestions/{seeded.suggestion_id}").text)
+    text = text_of(client.get(f"/suggestions/{seeded.suggestion_id}").text)
     assert "Delivered" in text
     assert "delivered 2025-03-03 12:00" in text
     assert f"Its story is done in Jira ({seeded.stories[0].key})." in text  # the history entry
@@ -159,7 +155,7 @@ def test_initiative_shows_progress_stuck_stories_and_missing_issues_to_pms(
     assert page.status_code == 200
     assert '<progress id="progress-stories" max="4" value="1">25%</progress>' in page.text
     assert '<progress id="progress-points" max="10" value="5">50%</progress>' in page.text
-    text = _text(page.text)
+    text = text_of(page.text)
     assert "1 of 4 stories done (25%)" in text
     assert "5 of 10 points done (50%)" in text
     assert "1 story stuck in one Jira status for longer than 14 days" in text
@@ -168,7 +164,7 @@ def test_initiative_shows_progress_stuck_stories_and_missing_issues_to_pms(
     assert "Missing in Jira" in text
     assert f"{moving.key} missing since 2025-03-05" in text
     assert "style=" not in page.text
-    listed = _text(client.get("/initiatives").text)
+    listed = text_of(client.get("/initiatives").text)
     assert "1 of 4 stories done (25%); 5 of 10 points (50%) 1 stuck" in listed
 
 
@@ -177,7 +173,7 @@ def test_stakeholders_see_progress_and_stuck_stories_but_not_missing_issues(
 ):
     initiative_id, _ = delivered_world(make_user(Role.PM))
     client.login(make_user(Role.STAKEHOLDER).email)
-    text = _text(client.get(f"/initiatives/{initiative_id}").text)
+    text = text_of(client.get(f"/initiatives/{initiative_id}").text)
     assert "1 of 4 stories done (25%)" in text
     assert "stuck in In Review for 18 days" in text
     assert "issing" not in text
@@ -187,16 +183,16 @@ def test_progress_counts_only_ideas_the_viewer_may_see(app, client, make_user, d
     owner = make_user(Role.SUBMITTER)
     initiative_id, _ = delivered_world(owner, confidential=True)
     client.login(make_user(Role.SUBMITTER).email)
-    text = _text(client.get(f"/initiatives/{initiative_id}").text)
+    text = text_of(client.get(f"/initiatives/{initiative_id}").text)
     assert "No stories yet" in text
     assert "In Review" not in text
-    assert "not yet in Jira" in _text(client.get("/initiatives").text)
+    assert "not yet in Jira" in text_of(client.get("/initiatives").text)
 
 
 def test_an_initiative_without_stories_says_so(app, client, login_as):
     login_as(Role.PM)
     initiative_id, _ = seed_initiative(app)
-    assert "No stories yet" in _text(client.get(f"/initiatives/{initiative_id}").text)
+    assert "No stories yet" in text_of(client.get(f"/initiatives/{initiative_id}").text)
 
 
 # --- stories ----------------------------------------------------------------------------------
@@ -206,22 +202,22 @@ def test_story_list_and_detail_show_the_jira_status(app, client, login_as, deliv
     pm = login_as(Role.PM)
     _, seeded = delivered_world(pm)
     finished, review, moving, _ = seeded.stories
-    listed = _text(client.get("/stories").text)
+    listed = text_of(client.get("/stories").text)
     assert f"{review.key} In Review" in listed
     assert f"{finished.key} Done" in listed
     assert f"{moving.key} In Progress missing in Jira" in listed
-    detail = _text(client.get(f"/stories/{review.id}").text)
+    detail = text_of(client.get(f"/stories/{review.id}").text)
     assert "Status In Review since" in detail
     assert "Assignee Dana Dev Fix versions 2025.3 Sprint Sprint 12" in detail
-    assert "Missing in Jira" in _text(client.get(f"/stories/{moving.id}").text)
+    assert "Missing in Jira" in text_of(client.get(f"/stories/{moving.id}").text)
 
 
 def test_stakeholders_see_story_status_but_not_missing(app, client, make_user, delivered_world):
     _, seeded = delivered_world(make_user(Role.PM))
     client.login(make_user(Role.STAKEHOLDER).email)
     moving = seeded.stories[2]
-    assert f"{moving.key} In Progress" in _text(client.get("/stories").text)
-    detail = _text(client.get(f"/stories/{moving.id}").text)
+    assert f"{moving.key} In Progress" in text_of(client.get("/stories").text)
+    detail = text_of(client.get(f"/stories/{moving.id}").text)
     assert "Status In Progress" in detail
     assert "issing" not in detail
 

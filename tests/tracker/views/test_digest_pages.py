@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import TrackerClient
+from tests.conftest import TrackerClient, organisation_factory, user_factory
+from tests.helpers import digest_samples as samples
+from tests.helpers.digest_samples import BASE, EVIL_SCRIPT, JIRA, sample_content
 from tests.mail import SmtpServer
-from tests.tracker import digest_samples as samples
-from tests.tracker.digest_samples import BASE, EVIL_SCRIPT, JIRA, sample_content
 from tracker import db
 from tracker.models import DeliveryStatus, DigestDelivery, Organisation, Role, User
 
@@ -276,8 +276,6 @@ def test_send_now_needs_the_form_token(client: TrackerClient, login_as: Any) -> 
 def test_send_now_emails_the_digests_and_lists_them(
     make_app: Callable[..., Flask], database_url: str, smtp_server: SmtpServer
 ) -> None:
-    from tests.conftest import organisation_factory, user_factory
-
     app = make_app(database_url, smtp=smtp_server.config(), base_url="https://tracker.example")
     app.test_client_class = TrackerClient
     client = app.test_client()

@@ -14,8 +14,8 @@ from itsdangerous import URLSafeSerializer
 from sqlmodel import select
 
 from tests.conftest import TrackerClient
+from tests.helpers.notification_world import IdeaWorld
 from tests.mail import SmtpServer
-from tests.tracker.notification_world import IdeaWorld
 from tracker import db
 from tracker.config import Settings
 from tracker.models import AreaSubscription, Role, User, utcnow

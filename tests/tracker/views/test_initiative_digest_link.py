@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 
 from tests.conftest import TrackerClient
-from tests.tracker import digest_samples as samples
-from tests.tracker.services.test_delivery import seed_initiative
+from tests.helpers import digest_samples as samples
+from tests.helpers.delivery import seed_initiative
 from tracker.models import Role, User
 
 END = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

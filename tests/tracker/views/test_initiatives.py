@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from tests.tracker.test_stories import accepted_idea, generate, stored, text_of
+from tests.helpers.pages import text_of
+from tests.helpers.stories import generate, stored
+from tests.helpers.suggestions import accepted_idea
 from tracker import db
 from tracker.models import Initiative, Role, Status, Suggestion
 

@@ -3,10 +3,8 @@ and watching the push, the story and initiative pages' Jira parts, and who may d
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -14,32 +12,13 @@ from sqlmodel import select
 
 from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
-from tests.tracker.test_stories import accepted_idea
+from tests.helpers.jira import WRONG_TOKEN, jira_config, jobs, run_worker
+from tests.helpers.pages import text_of
+from tests.helpers.stories import ready_draft
 from tracker import db
-from tracker.models import JiraLink, PushJob, Role, User
+from tracker.models import JiraLink, Role, User
 from tracker.services.accounts import users
 from tracker.services.stories import drafts, initiatives, push_queue
-
-WRONG_TOKEN = "wrong-token-3f9c1a"  # a deliberately wrong credential, to be kept out of pages
-
-
-def jira_config(fake: FakeJira, **overrides: Any) -> dict[str, Any]:
-    config = {
-        "base_url": fake.url,
-        "email": fake.email,
-        "api_token": fake.api_token,
-        "project_key": "OPS",
-        "deployment": "cloud",
-    }
-    config.update(overrides)
-    return config
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeJira]:
-    with FakeJira("cloud") as started:
-        yield started
-        started.assert_no_violations()
 
 
 @pytest.fixture
@@ -55,36 +34,6 @@ def client_for(app: Flask, user: User) -> TrackerClient:
     assert isinstance(other, TrackerClient)
     assert other.login(user.email).status_code == 302
     return other
-
-
-def ready_draft(app: Flask, pm: User, title: str, *, ready: bool = True) -> int:
-    """A story draft generated from a freshly accepted idea, marked ready unless asked not to."""
-    suggestion_id = accepted_idea(app, pm, title)
-    settings = app.config["SETTINGS"].stories
-    with db.session_scope(app) as session:
-        actor = users.get_user(session, pm.id or 0)
-        draft = drafts.generate_draft(
-            session, actor=actor, suggestion_id=suggestion_id, settings=settings
-        )
-        assert draft.id is not None
-        if ready:
-            drafts.mark_ready(session, actor=actor, draft_id=draft.id, settings=settings)
-        return draft.id
-
-
-def jobs(app: Flask) -> list[PushJob]:
-    with db.session_scope(app) as session:
-        return list(session.exec(select(PushJob)).all())
-
-
-def run_worker(app: Flask) -> None:
-    worker = pytest.importorskip("sync.push.worker", reason="the push worker is not written yet")
-    worker.run_pending_jobs(app, owner="test")
-
-
-def text_of(page: str) -> str:
-    """What a reader sees: tags dropped, entities decoded, whitespace collapsed."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 # --- the connection check -------------------------------------------------------------------------
@@ -365,7 +314,6 @@ def test_relink_with_a_malformed_key_keeps_it_and_explains(app, client, login_as
 
 
 def test_relink_to_an_issue_made_in_jira(app, client, login_as, fake):
-    pytest.importorskip("sync.push.engine", reason="the push engine is not written yet")
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
     issue = fake.add_issue("Scam appeals routing (made by hand)")
@@ -379,7 +327,6 @@ def test_relink_to_an_issue_made_in_jira(app, client, login_as, fake):
 
 
 def test_relink_to_a_missing_issue_shows_jiras_answer(app, client, login_as, fake):
-    pytest.importorskip("sync.push.engine", reason="the push engine is not written yet")
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
 

@@ -5,7 +5,7 @@ While its push still runs it stays out of reach."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,20 +14,15 @@ from sqlmodel import col, select
 
 from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
-from tests.tracker.test_jira_pages import jira_config, jobs, ready_draft, run_worker, text_of
+from tests.helpers.jira import jira_config, jobs, run_worker
+from tests.helpers.pages import text_of
+from tests.helpers.stories import ready_draft
 from tracker import db
 from tracker.models import JiraLink, JobState, PushState, Role
 from tracker.services.accounts import users
 from tracker.services.stories import push_queue
 
 CHECKBOX = 'name="story_ids" value="{}"'
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeJira]:
-    with FakeJira("cloud") as started:
-        yield started
-        started.assert_no_violations()
 
 
 @pytest.fixture

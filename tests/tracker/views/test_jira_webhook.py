@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from sync.mapping.issue_fields import parse_issue
 from tests.fakejira.catalog import CATEGORIES, DEFAULT_STATUSES
-from tests.tracker.test_jira_pages import ready_draft
+from tests.helpers.stories import ready_draft
 from tracker import db
 from tracker.models import (
     JiraLink,

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlmodel import select
 
 from tests.conftest import TrackerClient
-from tests.tracker.test_backlog import add_idea
+from tests.helpers.suggestions import add_idea
 from tracker import db
 from tracker.models import Role, Status, Suggestion, User
 from tracker.services.suggestions import decisions, matrix

@@ -2,84 +2,24 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
 from sqlmodel import col, select
 
 from tests.conftest import PASSWORD, TrackerClient
+from tests.helpers.pages import text_of
+from tests.helpers.stories import generate, stored
+from tests.helpers.suggestions import accepted_idea
 from tracker import db
-from tracker.config import DEFAULT_AREAS
 from tracker.models import DraftState, Role, Status, StoryDraft, User
 from tracker.services.accounts import users
-from tracker.services.suggestions import decisions, submissions
-
-AREAS = list(DEFAULT_AREAS)
-
-
-def accepted_idea(
-    app: Any,
-    pm: User,
-    title: str = "Route scam appeals to the specialist queue",
-    *,
-    reach: float = 400,
-    effort: float = 1,
-    status: Status = Status.ACCEPTED,
-    **fields: Any,
-) -> int:
-    """A suggestion written, RICE-scored and decided through the services."""
-    raw = {
-        "title": title,
-        "problem": "Scam appeals land in the general queue and agents move them by hand.",
-        "proposed_change": "scam appeals routed straight to the specialist queue",
-        "area": "Scams and fraud",
-        "queue": "Scam appeals",
-        "weekly_volume": "1200",
-        "handle_time_minutes": "12",
-        "minutes_saved_per_ticket": "4",
-        "evidence_links": "https://grafana.example.com/d/scam",
-    }
-    raw.update(fields)
-    with db.session_scope(app) as session:
-        actor = users.get_user(session, pm.id or 0)
-        created = submissions.create_suggestion(session, actor=actor, raw=raw, areas=AREAS)
-        assert created.id is not None
-        if status is not Status.NEW:
-            decisions.score(
-                session,
-                actor=actor,
-                suggestion_id=created.id,
-                framework="rice",
-                inputs={"reach": reach, "impact": 2, "confidence": 80, "effort": effort},
-            )
-        if status in (Status.ACCEPTED, Status.IN_DELIVERY):
-            decisions.change_status(session, actor=actor, suggestion_id=created.id, to="accepted")
-        if status is Status.IN_DELIVERY:
-            created.status = Status.IN_DELIVERY  # only Jira moves it there; set directly
-            session.add(created)
-        return created.id
-
-
-def stored(app: Any, draft_id: int) -> StoryDraft:
-    with db.session_scope(app) as session:
-        draft = session.get(StoryDraft, draft_id)
-        assert draft is not None
-        return draft
 
 
 def drafts_of(app: Any, suggestion_id: int) -> list[StoryDraft]:
     with db.session_scope(app) as session:
         query = select(StoryDraft).where(StoryDraft.suggestion_id == suggestion_id)
         return list(session.exec(query.order_by(col(StoryDraft.id))).all())
-
-
-def generate(client: TrackerClient, suggestion_id: int) -> int:
-    response = client.submit(f"/stories/generate/{suggestion_id}")
-    assert response.status_code == 302, response.text
-    match = re.search(r"/stories/(\d+)/edit$", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return int(match.group(1))
 
 
 def edit_form(draft: StoryDraft, **changes: Any) -> dict[str, Any]:
@@ -101,10 +41,6 @@ def edit_form(draft: StoryDraft, **changes: Any) -> dict[str, Any]:
             form[f"criteria-{index}-{part}"] = row.get(part, "")
     form.update(changes)
     return form
-
-
-def text_of(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 # --- generating --------------------------------------------------------------------------------

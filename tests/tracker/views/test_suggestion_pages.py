@@ -4,67 +4,16 @@ followers and who may see what."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlmodel import select
 
+from tests.helpers.pages import switch_to, vote_count
+from tests.helpers.suggestions import VALID, act, submit_idea
 from tracker import db
-from tracker.config import DEFAULT_AREAS
-from tracker.models import Initiative, Role, Suggestion, User
-from tracker.services.accounts import users
+from tracker.models import Initiative, Role, Suggestion
 from tracker.services.suggestions import decisions, engagement, submissions
-
-VALID = {
-    "title": "Auto-close duplicate spam reports",
-    "problem": "Agents close the same spam report by hand many times a day.",
-    "proposed_change": "Close a report automatically when its content is already removed.",
-    "area": "Content spam",
-    "queue": "Spam reports (EN)",
-    "weekly_volume": "1200",
-    "handle_time_minutes": "6",
-    "minutes_saved_per_ticket": "4",
-    "automation_share": "",
-    "evidence_links": "OPS-123\nhttps://dash.example.com/spam",
-}
-
-
-def act(app: Flask, user: User, service: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service as `user` in its own committed unit of work."""
-    with db.session_scope(app) as session:
-        assert user.id is not None
-        return service(session, actor=users.get_user(session, user.id), **kwargs)
-
-
-def submit_idea(app: Flask, author: User, **overrides: Any) -> int:
-    suggestion = act(
-        app,
-        author,
-        submissions.create_suggestion,
-        raw={**VALID, **overrides},
-        areas=DEFAULT_AREAS,
-    )
-    return int(suggestion.id)
-
-
-def switch_to(client: Any, user: User) -> None:
-    client.submit("/logout")
-    assert client.login(user.email).status_code == 302
-
-
-def vote_count(page: str) -> int:
-    match = re.search(r'<span class="vote-count">(\d+)</span>', page)
-    assert match, "no vote count on the page"
-    return int(match.group(1))
-
-
-def stored(app: Flask, suggestion_id: int) -> Suggestion:
-    with db.session_scope(app) as session:
-        found = session.get(Suggestion, suggestion_id)
-    assert found is not None
-    return found
 
 
 def count_suggestions(app: Flask) -> int:

@@ -7,13 +7,8 @@ import re
 
 import pytest
 
-from tests.tracker.test_suggestion_pages import (
-    act,
-    stored,
-    submit_idea,
-    switch_to,
-    vote_count,
-)
+from tests.helpers.pages import switch_to, vote_count
+from tests.helpers.suggestions import act, stored, submit_idea
 from tracker.models import Role, Status
 from tracker.services.suggestions import decisions, engagement
 

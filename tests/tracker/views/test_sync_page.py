@@ -6,44 +6,20 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlmodel import select
 
-from sync.jira.discovery import metadata_cache
-from sync.jira.site import site_facts
 from tests.conftest import TrackerClient, organisation_factory, user_factory
 from tests.fakejira import FakeJira
-from tests.tracker.test_jira_pages import jira_config
+from tests.helpers.jira import SECRET_TOKEN
+from tests.helpers.sync_runs import START, WEBHOOK_SECRET, add_run, sync_settings
 from tracker import db
 from tracker.models import JobLease, Role, RunState, SyncKind, SyncRun
 from tracker.services import leases
-
-START = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
-# Credentials that must never reach a page.
-SECRET_TOKEN = "jira-token-never-shown-5e1f"
-WEBHOOK_SECRET = "webhook-secret-never-shown-77aa"
-
-
-def add_run(app: Flask, **values: Any) -> int:
-    """A SyncRun as the engine records it; finished a few seconds later unless still running."""
-    values.setdefault("kind", SyncKind.INCREMENTAL.value)
-    values.setdefault("state", RunState.SUCCEEDED.value)
-    values.setdefault("owner", "sched-web1-4242")
-    values.setdefault("started_at", START)
-    if values["state"] != RunState.RUNNING.value:
-        values.setdefault("finished_at", values["started_at"] + timedelta(seconds=2.5))
-    with db.session_scope(app) as session:
-        run = SyncRun(**values)
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        return run.id
 
 
 def hold_lease(app: Flask, job: str, owner: str) -> None:
@@ -71,35 +47,9 @@ def flashes(page: str) -> list[str]:
     return [html.unescape(m) for m in re.findall(r'<p class="flash[^"]*">(.*?)</p>', page)]
 
 
-@contextmanager
-def fake_jira() -> Iterator[FakeJira]:
-    """A cloud fake Jira; fakes reuse ports, so no site facts of another test may linger."""
-    metadata_cache.clear()
-    site_facts.clear()
-    with FakeJira("cloud", api_token=SECRET_TOKEN) as started:
-        yield started
-        started.assert_no_violations()
-    metadata_cache.clear()
-    site_facts.clear()
-
-
-def sync_app(make_app: Callable[..., Flask], database_url: str, fake: FakeJira) -> Flask:
-    return make_app(
-        database_url,
-        jira=jira_config(fake, site_id="t1"),  # the site of tests.sync.conftest.PushWorld
-        sync={"webhook_secret": WEBHOOK_SECRET},
-    )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeJira]:
-    with fake_jira() as started:
-        yield started
-
-
 @pytest.fixture
 def app(make_app: Callable[..., Flask], database_url: str, fake: FakeJira) -> Flask:
-    return sync_app(make_app, database_url, fake)
+    return make_app(database_url, **sync_settings(fake))
 
 
 def admin_client(app: Flask) -> TrackerClient:

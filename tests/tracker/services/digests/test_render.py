@@ -1,5 +1,5 @@
 """Digest rendering: the email's HTML and text parts, its subject, and the Markdown export, from
-hand-written content (tests/tracker/digest_samples.py) and from a digest built on real data."""
+hand-written content (tests/helpers/digest_samples.py) and from a digest built on real data."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ import markdown
 import pytest
 from flask import Flask
 
-from tests.tracker.digest_samples import BASE, EVIL_LINK, EVIL_SCRIPT, JIRA, sample_content
+from tests.helpers.digest_samples import BASE, EVIL_LINK, EVIL_SCRIPT, JIRA, sample_content
+from tests.helpers.journeys import score_and_accept, seed_suggestion
 from tracker import db
+from tracker.models import Audience, Role
 from tracker.services.digests import charts
+from tracker.services.digests import content as digest_content
 from tracker.services.digests.render import (
     email_subject,
     markdown_escape,
@@ -48,11 +51,16 @@ def tags(html: str) -> _Tags:
     return parser
 
 
+@pytest.fixture(scope="module")
+def templates_app(make_module_app: Callable[..., Flask]) -> Flask:
+    """Rendering reads no data, only the app's templates: one app serves the module."""
+    return make_module_app("sqlite")
+
+
 @pytest.fixture
-def render_app(make_app: Callable[..., Flask], sqlite_url: str) -> Iterator[Flask]:
-    app = make_app(sqlite_url)
-    with app.app_context():
-        yield app
+def render_app(templates_app: Flask) -> Iterator[Flask]:
+    with templates_app.app_context():
+        yield templates_app
 
 
 @pytest.fixture
@@ -316,10 +324,6 @@ def test_bars_scale_to_the_largest_value() -> None:
 def test_a_digest_built_from_the_database_renders(
     app: Flask, make_user: Callable[..., Any]
 ) -> None:
-    from tests.browser.journeys import score_and_accept, seed_suggestion
-    from tracker.models import Audience, Role
-    from tracker.services.digests import content as digest_content
-
     pm = make_user(Role.PM)
     agent = make_user(Role.SUBMITTER)
     start = datetime.now(UTC) - timedelta(days=1)

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from tests.tracker.notification_world import IdeaWorld
+from tests.helpers.notification_world import IdeaWorld
 from tracker import db
 from tracker.models import JiraLink, Organisation, Role, User, utcnow
 from tracker.services.jira_status import delivery

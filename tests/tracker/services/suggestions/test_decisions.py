@@ -27,11 +27,6 @@ def _get(session: Session, suggestion_id: int | None) -> Suggestion:
 
 
 @pytest.fixture
-def author(make_user: Callable[..., User]) -> User:
-    return make_user(Role.SUBMITTER)
-
-
-@pytest.fixture
 def idea(make_suggestion: Callable[..., Suggestion], author: User) -> Suggestion:
     return make_suggestion(author)
 

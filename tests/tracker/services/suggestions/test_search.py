@@ -10,18 +10,12 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from tests.helpers.suggestions import AREAS, suggestion_input
 from tracker import db
 from tracker.models import Role, StatusChange, Suggestion, User, Watch
 from tracker.services.suggestions import decisions, search, submissions
 
-from .conftest import AREAS, suggestion_input
-
 SPAM_BOTS = "Automatically close tickets created by known spam bots"
-
-
-@pytest.fixture
-def author(make_user: Callable[..., User]) -> User:
-    return make_user(Role.SUBMITTER)
 
 
 @pytest.fixture

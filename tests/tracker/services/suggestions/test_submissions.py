@@ -9,13 +9,12 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
+from tests.helpers.suggestions import AREAS, suggestion_input
 from tracker import db
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Organisation, Role, StatusChange, Suggestion, User, Watch
 from tracker.services.suggestions import submissions as suggestions
 from tracker.services.suggestions.submissions import clean_input
-
-from .conftest import AREAS, suggestion_input
 
 
 def _errors(**overrides: Any) -> dict[str, str]:
