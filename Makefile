@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck pytest bench clean
 
@@ -44,7 +46,7 @@ pytest: $(VENV)/.installed-test
 	  export TRACKER_TEST_POSTGRES_URL='$(PG_URL)'; \
 	fi; \
 	echo "PostgreSQL tests: $${TRACKER_TEST_POSTGRES_URL:-off (no server on 127.0.0.1:5432)}"; \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

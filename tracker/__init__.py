@@ -1,4 +1,5 @@
-"""Initiative Tracker: `create_app()` wires config, database, security, blueprints and the CLI."""
+"""Initiative Tracker: `create_app()` wires config, database, security, blueprints, the CLI and
+the ports through which the web reaches Jira (tracker/services/ports.py, sync/gateway.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,33 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tracker import auth, db, formatting, migrate, permissions, security
+from sync.gateway import SyncGateway
+from tracker import auth, cli, db, formatting, migrate, permissions, security
+from tracker.api import bp as api_bp
 from tracker.config import Settings, load_settings
 from tracker.errors import json_error, register_error_handlers, wants_json
+from tracker.services import ports
+from tracker.services.accounts import passwords
+from tracker.views import (
+    account,
+    admin,
+    backlog,
+    digests,
+    home,
+    hooks,
+    initiatives,
+    jira,
+    preferences,
+    stories,
+    suggestions,
+    sync_runs,
+)
+from tracker.views import auth as auth_views
+
+__all__ = ["create_app"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -46,9 +69,8 @@ def create_app(
     register_error_handlers(app)
     formatting.init_app(app)
     _register_blueprints(app)
-
-    from tracker import cli
-
+    gateway = SyncGateway(app)
+    ports.register(app, jira_port=gateway, digest_port=gateway)
     cli.register(app)
     if settings.env != "testing":
         # Objects built at start-up live for the whole process; keeping them out of the cyclic
@@ -70,29 +92,10 @@ def _configure(app: Flask, settings: Settings) -> None:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if settings.env == "testing":
-        from tracker.services.accounts import passwords
-
         passwords.use_cheap_hashing()
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tracker.api import bp as api_bp
-    from tracker.views import (
-        account,
-        admin,
-        backlog,
-        digests,
-        home,
-        hooks,
-        initiatives,
-        jira,
-        preferences,
-        stories,
-        suggestions,
-        sync_runs,
-    )
-    from tracker.views import auth as auth_views
-
     for blueprint in (
         home.bp,
         auth_views.bp,
@@ -114,8 +117,6 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
-        from flask_login import current_user
-
         return {
             "can": lambda permission: permissions.allowed(
                 current_user, permissions.Permission(permission)

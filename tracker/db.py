@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
+from werkzeug.wrappers import Response
 
 _ENGINE_KEY = "tracker.engine"
 
@@ -33,6 +34,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def init_app(app: Flask, url: str) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(url)
+    app.after_request(_finish_request)
     app.teardown_appcontext(_close_session)
 
 
@@ -42,11 +44,39 @@ def engine(app: Flask | None = None) -> Engine:
 
 
 def get_session() -> Session:
-    """The request's session; views commit it once, teardown closes (and so rolls back) it."""
+    """The request's session. Views and the API never commit it: `_finish_request` does, once."""
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
     session: Session = g.db_session
     return session
+
+
+def keep_changes() -> None:
+    """Commit this request's work although it answers with an error (a failed sign-in still
+    counts towards the lockout)."""
+    g.db_keep_changes = True
+
+
+def on_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once this request's work is committed, e.g. wake a background worker that
+    must see the new rows; never run when the request's work is rolled back."""
+    g.setdefault("db_on_commit", []).append(callback)
+
+
+def _finish_request(response: Response) -> Response:
+    """The one commit of a request: its work is kept when it answered with success (below 400);
+    an error answer (a refused form, a DomainError turned into a page or JSON, a 500) rolls it
+    back, so nothing is ever half-saved."""
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return response
+    if response.status_code < 400 or g.pop("db_keep_changes", False):
+        session.commit()
+        for callback in g.pop("db_on_commit", []):
+            callback()
+    else:
+        session.rollback()
+    return response
 
 
 def _close_session(_exc: BaseException | None) -> None:

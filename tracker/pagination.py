@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any, Generic, TypeVar
 
+from flask import request
 from sqlalchemy import func
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -46,6 +47,11 @@ def clamp(page: Any, per_page: Any, default_per_page: int = 25) -> tuple[int, in
     except (TypeError, ValueError):
         size = default_per_page
     return number, size
+
+
+def requested_page(default_per_page: int = 25) -> tuple[int, int]:
+    """Page number and size from the request's query string (`page`, `per_page`), clamped."""
+    return clamp(request.args.get("page", 1), request.args.get("per_page", default_per_page))
 
 
 def paginate(session: Session, query: SelectOfScalar[T], page: int, per_page: int) -> Page[T]:

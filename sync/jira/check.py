@@ -9,7 +9,6 @@ ends the list there.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sync.jira.client import CLOUD, JiraClient
 from sync.jira.discovery import (
@@ -36,6 +35,7 @@ from sync.jira.errors import (
     JiraUnauthorized,
 )
 from tracker.config import JiraSettings
+from tracker.services.ports import CheckResult
 
 __all__ = ["CheckResult", "check_connection"]
 
@@ -49,13 +49,6 @@ NEEDED_ON_SCREEN = {
 }
 # Set on every create (or by Jira itself), so a required one is no problem.
 ALWAYS_FILLED = frozenset({"project", "issuetype", "reporter", *NEEDED_ON_SCREEN})
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    ok: bool
-    message: str
 
 
 class _Stop(Exception):

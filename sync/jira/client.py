@@ -17,14 +17,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any
 from urllib.parse import quote
 
 import requests
 from jira import JIRA
 
+from sync.jira import connect
 from sync.jira.backoff import MAX_WAIT_SECONDS, backoff_seconds, rate_limit_seconds, with_jitter
-from sync.jira.errors import JiraBadResponse, JiraRejected
+from sync.jira.connect import CLOUD, DATACENTER, Flavour
+from sync.jira.errors import JiraBadResponse, JiraRejected, JiraUnauthorized
 from sync.jira.replies import (
     WRITES,
     Site,
@@ -40,9 +42,6 @@ __all__ = ["CLOUD", "DATACENTER", "MAX_BULK", "Flavour", "JiraClient"]
 
 log = logging.getLogger(__name__)
 
-Flavour = Literal["cloud", "datacenter"]
-CLOUD: Final = "cloud"
-DATACENTER: Final = "datacenter"
 MAX_BULK = 50  # POST /issue/bulk takes at most 50 issues per call
 Json = Any
 
@@ -94,9 +93,42 @@ class JiraClient:
         Raises JiraNotConfigured when a needed setting is empty; when detecting, whatever
         serverInfo raises (JiraUnauthorized if every configured credential is refused).
         """
-        from sync.jira.connect import connect  # connect builds JiraClient objects, so import late
 
-        return connect(settings, flavour, sleep=sleep, rng=rng)
+        def build(kind: Flavour) -> JiraClient:
+            made = connect.login(settings, kind)
+            return cls(
+                made.jira,
+                flavour=made.flavour,
+                timeout=settings.timeout_seconds,
+                max_attempts=settings.max_attempts,
+                credential_hint=made.credential_hint,
+                secrets=made.secrets,
+                sleep=sleep,
+                rng=rng,
+            )
+
+        chosen = connect.chosen_flavour(settings, flavour)
+        if chosen is not None:
+            return build(chosen)
+        tried = connect.candidates(settings)
+        for candidate in tried:
+            client = build(candidate)
+            try:
+                # REST v2 serverInfo answers on both flavours.
+                info = client.request("GET", "/rest/api/2/serverInfo", idempotent=True)
+            except JiraUnauthorized:
+                client.close()
+                continue
+            except BaseException:
+                client.close()
+                raise
+            detected = connect.reported_flavour(info)
+            log.info("Jira at %s is %s", client.base_url, detected)
+            if detected == candidate:
+                return client
+            client.close()
+            return build(detected)
+        raise connect.refused(tried)
 
     # ---- plumbing ---------------------------------------------------------------------------
     def api_path(self, path: str) -> str:

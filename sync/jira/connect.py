@@ -1,5 +1,6 @@
-"""Build a JiraClient from settings: the credentials each flavour uses, and which flavour a site
-is when `jira.deployment = "auto"`.
+"""What a JiraClient is built from: the credentials each flavour uses, and which flavour a site
+is when `jira.deployment = "auto"`. `JiraClient.from_settings` is the one constructor that puts
+these together.
 
 Cloud authenticates with the account email and an API token as basic auth; Data Center with a
 personal access token as a bearer token. Tokens come only from the settings (env or file).
@@ -8,48 +9,56 @@ personal access token as a bearer token. Tokens come only from the settings (env
 from __future__ import annotations
 
 import base64
-import logging
-import random
-import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
 
 from jira import JIRA
 
-from sync.jira.client import CLOUD, DATACENTER, Flavour, JiraClient
 from sync.jira.errors import JiraNotConfigured, JiraUnauthorized
 from tracker.config import JiraSettings
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "CLOUD",
+    "DATACENTER",
+    "Flavour",
+    "Login",
+    "candidates",
+    "chosen_flavour",
+    "login",
+    "refused",
+    "reported_flavour",
+]
+
+Flavour = Literal["cloud", "datacenter"]
+CLOUD: Final = "cloud"
+DATACENTER: Final = "datacenter"
 
 CLOUD_HINT = "check jira.email and jira.api_token"
 DATACENTER_HINT = "check jira.personal_access_token"
 
 
-def connect(
-    settings: JiraSettings,
-    flavour: Flavour | None = None,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    rng: random.Random | None = None,
-) -> JiraClient:
-    """See JiraClient.from_settings."""
+@dataclass(frozen=True)
+class Login:
+    """A library session for one flavour, not yet used, with what errors may say about it."""
+
+    jira: JIRA
+    flavour: Flavour
+    credential_hint: str
+    # Jira or a proxy might echo the basic-auth header back in an error page.
+    secrets: tuple[str, ...]
+
+
+def chosen_flavour(settings: JiraSettings, flavour: Flavour | None = None) -> Flavour | None:
+    """`flavour`, else the configured deployment; None for "auto" (ask the site). Raises
+    JiraNotConfigured without a base URL."""
     if not settings.base_url:
         raise JiraNotConfigured("Jira is not configured: set jira.base_url.")
-    chosen = flavour or (None if settings.deployment == "auto" else settings.deployment)
-    if chosen is not None:
-        return build(settings, chosen, sleep=sleep, rng=rng)
-    return detect(settings, sleep=sleep, rng=rng)
+    return flavour or (None if settings.deployment == "auto" else settings.deployment)
 
 
-def build(
-    settings: JiraSettings,
-    flavour: Flavour,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    rng: random.Random | None = None,
-) -> JiraClient:
-    """A client for a known flavour; raises JiraNotConfigured if its credentials are empty."""
+def login(settings: JiraSettings, flavour: Flavour) -> Login:
+    """The session for a known flavour; raises JiraNotConfigured if its credentials are empty."""
     token = settings.api_token.get_secret_value()
     pat = settings.personal_access_token.get_secret_value()
     auth: dict[str, Any]
@@ -74,69 +83,45 @@ def build(
         timeout=settings.timeout_seconds,
         **auth,
     )
-    return JiraClient(
-        jira,
-        flavour=flavour,
-        timeout=settings.timeout_seconds,
-        max_attempts=settings.max_attempts,
-        credential_hint=hint,
-        # Jira or a proxy might echo the basic-auth header back in an error page.
-        secrets=(token, pat, _basic_credential(settings.email, token)),
-        sleep=sleep,
-        rng=rng,
-    )
+    return Login(jira, flavour, hint, (token, pat, _basic_credential(settings.email, token)))
 
 
 def _basic_credential(email: str, token: str) -> str:
     return base64.b64encode(f"{email}:{token}".encode()).decode() if token else ""
 
 
-def detect(
-    settings: JiraSettings,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    rng: random.Random | None = None,
-) -> JiraClient:
-    """Ask serverInfo with each configured credential (Cloud's first) and return the client
-    for the flavour it reports ("Cloud" deploymentType, else Data Center)."""
-    candidates: list[Flavour] = []
+def candidates(settings: JiraSettings) -> list[Flavour]:
+    """The flavours to try when detecting, Cloud's first: each with configured credentials.
+    Raises JiraNotConfigured when there are none."""
+    found: list[Flavour] = []
     if settings.email and settings.api_token.get_secret_value():
-        candidates.append(CLOUD)
+        found.append(CLOUD)
     if settings.personal_access_token.get_secret_value():
-        candidates.append(DATACENTER)
-    if not candidates:
+        found.append(DATACENTER)
+    if not found:
         raise JiraNotConfigured(
             "No Jira credentials are configured: set jira.email and jira.api_token (Cloud) or "
             "jira.personal_access_token (Data Center)."
         )
-    for candidate in candidates:
-        client = build(settings, candidate, sleep=sleep, rng=rng)
-        try:
-            # REST v2 serverInfo answers on both flavours.
-            info = client.request("GET", "/rest/api/2/serverInfo", idempotent=True)
-        except JiraUnauthorized:
-            client.close()
-            continue
-        except BaseException:
-            client.close()
-            raise
-        detected: Flavour = (
-            CLOUD
-            if isinstance(info, dict) and info.get("deploymentType") == "Cloud"
-            else DATACENTER
-        )
-        log.info("Jira at %s is %s", client.base_url, detected)
-        if detected == candidate:
-            return client
-        client.close()
-        return build(settings, detected, sleep=sleep, rng=rng)
+    return found
+
+
+def reported_flavour(server_info: object) -> Flavour:
+    """The flavour serverInfo reports: "Cloud" deploymentType, else Data Center."""
+    if isinstance(server_info, dict) and server_info.get("deploymentType") == "Cloud":
+        return CLOUD
+    return DATACENTER
+
+
+def refused(tried: Sequence[Flavour]) -> JiraUnauthorized:
+    """The error when Jira refused every credential tried, naming the settings to check."""
     hint = {CLOUD: CLOUD_HINT, DATACENTER: DATACENTER_HINT}
-    if len(candidates) > 1:
+    if len(tried) > 1:
         hint = {
             CLOUD: f"{CLOUD_HINT} (Cloud)",
             DATACENTER: "jira.personal_access_token (Data Center)",
         }
-    raise JiraUnauthorized(
-        "Jira refused the credentials: " + " or ".join(hint[c] for c in candidates) + ".",
+    return JiraUnauthorized(
+        "Jira refused the credentials: " + " or ".join(hint[c] for c in tried) + ".",
         status=401,
     )

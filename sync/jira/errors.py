@@ -5,11 +5,15 @@ Every message is one plain sentence a PM can read, without tokens or request hea
 `outcome_unknown` tells the push layer whether Jira may have carried the request out even though
 it failed: True means "look before you retry" (search for the issue by its unique label), False
 means Jira certainly did nothing (a 4xx answer, a 429, or a connection that never opened).
+
+The web catches these by their bases in tracker/services/ports.py, so it never imports sync/.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from tracker.services.ports import JiraFailure, JiraMissing, JiraUnreadable
 
 __all__ = [
     "JiraBadResponse",
@@ -26,14 +30,13 @@ __all__ = [
 ]
 
 
-class JiraError(Exception):
+class JiraError(JiraFailure):
     """Base of every Jira failure; `str(exc)` is the plain sentence to show."""
 
     def __init__(
         self, message: str, *, status: int | None = None, outcome_unknown: bool = False
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
         self.outcome_unknown = outcome_unknown
 
@@ -54,7 +57,7 @@ class JiraForbidden(JiraError):
     """403: the account may not do this."""
 
 
-class JiraNotFound(JiraError):
+class JiraNotFound(JiraError, JiraMissing):
     """404: no such resource, or the account cannot see it (Jira does not say which)."""
 
 
@@ -100,5 +103,5 @@ class JiraUnavailable(JiraError):
     """No usable answer at the network level: refused, timed out, reset."""
 
 
-class JiraBadResponse(JiraError):
+class JiraBadResponse(JiraError, JiraUnreadable):
     """Jira (or something in front of it) answered with a body that is not the JSON expected."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,26 +23,11 @@ from tracker.services.digests import delivery as digest_delivery
 from tracker.services.digests import periods
 from tracker.services.digests.delivery import DueDelivery
 from tracker.services.email.mailer import Mailer, MailError
+from tracker.services.ports import SendNowResult, SendReport
 
 log = logging.getLogger(__name__)
 
 SENDER_LEASE = "digest_delivery"
-
-
-@dataclass
-class SendReport:
-    sent: int = 0
-    failed: int = 0
-    unconfirmed: int = 0  # SENDING rows left by a crashed run; never resent
-    skipped: int = 0  # the person was deactivated or turned digests off after preparing
-    busy: bool = False  # another run holds the sender lease; this one sent nothing
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SendNowResult:
-    prepared: int
-    report: SendReport
 
 
 def _settings(app: Flask) -> Settings:

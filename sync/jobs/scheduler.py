@@ -9,8 +9,6 @@ and takes over within `scheduler.lease_seconds` when the first one dies.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from flask import Flask
 
 from sync.jobs.digests import digests_enabled, scheduled_digests
 from sync.jobs.notifications import notifications_enabled, scheduled_notifications
+from sync.jobs.owners import scheduler_owner
 from sync.jobs.triggers import WallClockTrigger
 from sync.pull.status_sync import scheduled_full, scheduled_incremental, sync_enabled
 from sync.push.worker import push_enabled, scheduled_push
@@ -95,16 +94,11 @@ JOBS: list[JobDefinition] = [
 ]
 
 
-def process_name() -> str:
-    """This process as a lease owner, e.g. "sched-web1-4242"."""
-    return f"sched-{socket.gethostname()}-{os.getpid()}"[:80]
-
-
 def run_leased(app: Flask, job: JobDefinition, *, owner: str | None = None) -> bool:
     """Run `job` if its lease can be taken, renewing the lease while it runs; False if another
     process holds it. The job's own errors are logged, never raised into the scheduler."""
     settings: Settings = app.config["SETTINGS"]
-    owner = owner or process_name()
+    owner = owner or scheduler_owner()
     lease = timedelta(seconds=settings.scheduler.lease_seconds)
     with session_scope(app) as session:
         if not leases.acquire(session, name=job.id, owner=owner, lease=lease):

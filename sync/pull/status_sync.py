@@ -32,6 +32,7 @@ from flask import Flask
 from sync.jira.client import JiraClient
 from sync.jira.errors import JiraError
 from sync.jira.site import site_facts
+from sync.jobs.owners import scheduler_owner
 from sync.mapping.payload import site_label
 from sync.pull.fetch import Fetched, fetch_by_ids, jql_date, updated_jql, updated_pages
 from tracker.config import JiraSettings, Settings
@@ -267,12 +268,6 @@ def sync_enabled(app: Flask) -> bool:
     return bool(settings.jira.base_url) and settings.sync.enabled and settings.scheduler.enabled
 
 
-def _scheduler_owner() -> str:
-    from sync.jobs.scheduler import process_name  # the scheduler imports this module
-
-    return process_name()
-
-
 def scheduled_incremental(
     app: Flask, *, client_factory: ClientFactory | None = None, now: Clock | None = None
 ) -> None:
@@ -290,7 +285,7 @@ def scheduled_incremental(
     run_sync(
         app,
         kind=SyncKind.INCREMENTAL,
-        owner=_scheduler_owner(),
+        owner=scheduler_owner(),
         client_factory=client_factory,
         now=now,
     )
@@ -301,5 +296,5 @@ def scheduled_full(
 ) -> None:
     """The "jira_reconcile" job (daily): a full reconcile, whatever happened before."""
     run_sync(
-        app, kind=SyncKind.FULL, owner=_scheduler_owner(), client_factory=client_factory, now=now
+        app, kind=SyncKind.FULL, owner=scheduler_owner(), client_factory=client_factory, now=now
     )

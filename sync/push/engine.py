@@ -65,7 +65,7 @@ from tracker.errors import Conflict
 from tracker.models import JiraLink, PushJob, PushState, utcnow
 from tracker.services.stories import push_queue
 
-# The web pages import these from here: the push engine's public face.
+# The push engine's public face, with the edits of pushed stories (sync/push/pushed.py).
 __all__ = ["find_issue_for_relink", "push_batch", "update_pushed_story"]
 
 log = logging.getLogger(__name__)

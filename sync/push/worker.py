@@ -10,9 +10,7 @@ in parallel, at most `jira.max_concurrency` at a time, each with its own databas
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +29,7 @@ from sync.jira.errors import (
     JiraServerError,
     JiraUnavailable,
 )
+from sync.jobs.owners import thread_owner
 from sync.push.engine import BatchReport, LeaseLost, PushRun, PushStopped, push_batch
 from tracker.config import JiraSettings, Settings
 from tracker.db import session_scope
@@ -45,7 +44,6 @@ __all__ = [
     "run_pending_jobs",
     "scheduled_push",
     "start_worker_thread",
-    "worker_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,12 +56,6 @@ LEASE = timedelta(minutes=5)
 # A job that cannot reach Jira now is left for a later run (the scheduler looks every 30 s).
 RETRY_LATER = timedelta(minutes=1)
 _TRANSIENT = (JiraUnavailable, JiraServerError, JiraRateLimited, JiraBadResponse)
-
-
-def worker_name(kind: str) -> str:
-    """A lease owner naming this process and thread, e.g. "thread-web1-4242-139872"."""
-    name = f"{kind}-{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
-    return name[:80]
 
 
 def run_pending_jobs(
@@ -252,14 +244,14 @@ def start_worker_thread(app: Flask) -> threading.Thread:
 
 def _run_in_background(app: Flask) -> None:
     try:
-        run_pending_jobs(app, owner=worker_name("thread"))
+        run_pending_jobs(app, owner=thread_owner("thread"))
     except Exception:  # a background thread has nobody to raise to
         log.exception("the Jira push worker thread failed")
 
 
 def scheduled_push(app: Flask) -> None:
     """The scheduler's `jira_push` job."""
-    run_pending_jobs(app, owner=worker_name("scheduler"))
+    run_pending_jobs(app, owner=thread_owner("scheduler"))
 
 
 def push_enabled(app: Flask) -> bool:

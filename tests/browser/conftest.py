@@ -20,7 +20,8 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, organisation_factory, user_factory
+from tests.helpers.accounts import organisation_factory, user_factory
+from tests.helpers.databases import IN_CI
 from tracker.models import Organisation, User
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def make_browser_organisation(live_app: Flask) -> Callable[..., Organisation]:
 def make_browser_user(
     live_app: Flask, make_browser_organisation: Callable[..., Organisation]
 ) -> Callable[..., User]:
-    """Create a user in the live server's database; the password is `tests.conftest.PASSWORD`."""
+    """Create a user in the live server's database; the password is `accounts.PASSWORD`."""
     return user_factory(live_app, make_browser_organisation)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.helpers.accounts import PASSWORD
 from tracker import db
 from tracker.models import StoryDraft, Suggestion, User
 from tracker.services.stories import drafts

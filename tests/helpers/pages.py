@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tracker.models import User
 
 if TYPE_CHECKING:
-    from tests.conftest import TrackerClient
+    from tests.helpers.client import TrackerClient
 
 
 def text_of(page: str) -> str:

@@ -14,7 +14,7 @@ from tracker.services.accounts import users
 from tracker.services.stories import drafts
 
 if TYPE_CHECKING:
-    from tests.conftest import TrackerClient
+    from tests.helpers.client import TrackerClient
 
 
 def generate(client: TrackerClient, suggestion_id: int) -> int:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import private_postgres_database, settings_for
+from tests.helpers.databases import private_postgres_database
+from tests.helpers.settings import settings_for
 from tracker import create_app, db, migrate
 
 

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tests.conftest import private_postgres_database
+from tests.helpers.databases import private_postgres_database
 from tracker import db, migrate
 from tracker.models import metadata
 
@@ -114,7 +114,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         started.append("scheduler")
         raise RuntimeError("the scheduler must not be built on an old schema")
 
-    monkeypatch.setattr("tracker.cli.run_simple", fake_run_simple)
+    monkeypatch.setattr("tracker.cli.server.run_simple", fake_run_simple)
     monkeypatch.setattr("sync.jobs.scheduler.build_scheduler", fake_build_scheduler)
     return started
 

@@ -5,25 +5,16 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from tracker.api import bp, to_json
+from tracker.api.common import PAGE_QUERY, bp, requested_page, suggestion_public, to_json
 from tracker.api.inputs import actor
 from tracker.api.openapi import operation
 from tracker.api.schemas.planning import BacklogItem, BacklogPage, page_fields
-from tracker.api.suggestions import public
 from tracker.db import get_session
-from tracker.pagination import MAX_PER_PAGE, clamp
 from tracker.permissions import Permission, requires
 from tracker.services.suggestions import backlog
 from tracker.services.suggestions.backlog import BacklogRow
 
 TAG = "backlog"
-DEFAULT_PER_PAGE = 25
-
-# Query parameters of every paged list in the API.
-PAGE_QUERY = {
-    "page": "Page number, from 1",
-    "per_page": f"Rows per page, 1-{MAX_PER_PAGE} (default {DEFAULT_PER_PAGE})",
-}
 _QUERY = {
     "q": "Words to search for in title, problem and proposed change",
     "area": "Only this area",
@@ -35,14 +26,9 @@ _QUERY = {
 }
 
 
-def requested_page() -> tuple[int, int]:
-    """Page number and size from the query string, lenient like the web pages."""
-    return clamp(request.args.get("page", 1), request.args.get("per_page", DEFAULT_PER_PAGE))
-
-
 def _item(row: BacklogRow) -> BacklogItem:
     return BacklogItem(
-        **public(row.suggestion).model_dump(),
+        **suggestion_public(row.suggestion).model_dump(),
         submitter_name=row.submitter_name,
         vendor_name=row.vendor_name,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from tracker.api import bp, to_json
+from tracker.api.common import bp, json_list, suggestion_public, to_json
 from tracker.api.inputs import actor, json_object, parse
 from tracker.api.openapi import operation
 from tracker.api.schemas.common import SuggestionPublic
@@ -17,7 +17,6 @@ from tracker.api.schemas.suggestions import (
     StatusUpdate,
     UnmergeRequest,
 )
-from tracker.api.suggestions import json_list, public
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.permissions import Permission, requires
@@ -60,7 +59,9 @@ def status_update(suggestion_id: int) -> Response:
         session, actor=user, suggestion_id=suggestion_id, to=wanted.status, reason=wanted.reason
     )
     session.commit()
-    return to_json(public(get_suggestion(session, actor=user, suggestion_id=suggestion_id)))
+    return to_json(
+        suggestion_public(get_suggestion(session, actor=user, suggestion_id=suggestion_id))
+    )
 
 
 @bp.post("/suggestions/<int:suggestion_id>/score")
@@ -107,7 +108,7 @@ def merge_create(suggestion_id: int) -> Response:
         reason=wanted.reason.strip(),
     )
     session.commit()
-    return to_json(public(target))
+    return to_json(suggestion_public(target))
 
 
 @bp.post("/suggestions/<int:suggestion_id>/unmerge")
@@ -125,7 +126,7 @@ def merge_undo(suggestion_id: int) -> Response:
         session, actor=actor(), duplicate_id=suggestion_id, reason=wanted.reason.strip()
     )
     session.commit()
-    return to_json(public(restored))
+    return to_json(suggestion_public(restored))
 
 
 @bp.post("/suggestions/<int:suggestion_id>/sharing")
@@ -147,4 +148,4 @@ def sharing_update(suggestion_id: int) -> Response:
         shared_with_vendors=wanted.shared_with_vendors,
     )
     session.commit()
-    return to_json(public(updated))
+    return to_json(suggestion_public(updated))

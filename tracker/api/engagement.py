@@ -12,7 +12,7 @@ from flask import url_for
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
-from tracker.api import bp, to_json
+from tracker.api.common import bp, json_list, to_json
 from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
 from tracker.api.schemas.suggestions import (
@@ -22,7 +22,6 @@ from tracker.api.schemas.suggestions import (
     VoteCreate,
     WatchUpdate,
 )
-from tracker.api.suggestions import json_list
 from tracker.db import get_session
 from tracker.models import Comment, Suggestion, User
 from tracker.permissions import Permission, requires

@@ -13,11 +13,10 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from tracker.api import bp, to_json
-from tracker.api.inputs import actor, json_object, parse
+from tracker.api.common import bp, to_json
+from tracker.api.inputs import actor, json_object, parse, suggestion_fields
 from tracker.api.openapi import operation
 from tracker.api.schemas.planning import ImportReport, ImportRequest, ImportRowReport
-from tracker.api.suggestions import suggestion_fields
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import ValidationFailed

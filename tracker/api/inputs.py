@@ -1,7 +1,8 @@
 """What an API request brings: its acting user and its JSON body, checked into models.
 
 A body that is not a JSON object is a 400; a well-formed object with bad or unknown fields is a
-422 whose `fields` names each one, like the services' own ValidationFailed.
+422 whose `fields` names each one, like the services' own ValidationFailed. Shared by every API
+module, like common.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from tracker.errors import DomainError, ValidationFailed
 from tracker.models import User
+from tracker.services.suggestions.inputs import SuggestionCreate
 
 M = TypeVar("M", bound=BaseModel)
 NOT_AN_OBJECT = "Send a JSON object."
@@ -61,3 +63,21 @@ def parse(model: type[M], data: Mapping[str, Any] | None = None) -> M:
             message = "This field is required." if error["type"] == "missing" else error["msg"]
             fields.setdefault(name, message.rstrip(".") + ".")
         raise ValidationFailed("Some fields need attention.", fields=fields) from None
+
+
+def suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The body's suggestion fields; the service validates values, this only the JSON shape.
+
+    The service also reads evidence links from a text box, so a list is checked here: anything
+    else (a number, an object) would otherwise be split or stringified into nonsense.
+    """
+    reject_unknown(data, SuggestionCreate.model_fields)
+    links = data.get("evidence_links")
+    if links is not None and (
+        not isinstance(links, list) or not all(isinstance(link, str) for link in links)
+    ):
+        raise ValidationFailed(
+            "Some fields need attention.",
+            fields={"evidence_links": "Evidence links must be a list of strings."},
+        )
+    return dict(data)

@@ -5,15 +5,12 @@ The ranked and filtered list (GET /suggestions) belongs to the backlog API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from tracker.api import bp, to_json
-from tracker.api.inputs import actor, json_object, reject_unknown
+from tracker.api.common import bp, json_list, suggestion_public, to_json
+from tracker.api.inputs import actor, json_object, suggestion_fields
 from tracker.api.openapi import operation
 from tracker.api.schemas.common import (
     StoryDeliveryPublic,
@@ -23,7 +20,6 @@ from tracker.api.schemas.common import (
 from tracker.api.schemas.suggestions import SimilarSuggestion, SuggestionUpdate
 from tracker.config import current_settings
 from tracker.db import get_session
-from tracker.errors import ValidationFailed
 from tracker.models import Suggestion, User
 from tracker.permissions import Permission, allowed, requires
 from tracker.services.jira_status import delivery
@@ -34,32 +30,6 @@ TAG = "suggestions"
 _EDITABLE = tuple(SuggestionCreate.model_fields)
 _SIMILAR_LIMIT = 20
 _SIMILAR_FIELDS = {"id", "title", "status", "vote_count"}
-
-
-def public(suggestion: Suggestion) -> SuggestionPublic:
-    return SuggestionPublic.model_validate(suggestion, from_attributes=True)
-
-
-def json_list(models: list[Any]) -> Response:
-    return jsonify([model.model_dump(mode="json") for model in models])
-
-
-def suggestion_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The body's suggestion fields; the service validates values, this only the JSON shape.
-
-    The service also reads evidence links from a text box, so a list is checked here: anything
-    else (a number, an object) would otherwise be split or stringified into nonsense.
-    """
-    reject_unknown(data, SuggestionCreate.model_fields)
-    links = data.get("evidence_links")
-    if links is not None and (
-        not isinstance(links, list) or not all(isinstance(link, str) for link in links)
-    ):
-        raise ValidationFailed(
-            "Some fields need attention.",
-            fields={"evidence_links": "Evidence links must be a list of strings."},
-        )
-    return dict(data)
 
 
 @bp.post("/suggestions")
@@ -76,7 +46,7 @@ def suggestion_create() -> Response:
         areas=current_settings().suggestions.areas,
     )
     session.commit()
-    response = to_json(public(created), status=201)
+    response = to_json(suggestion_public(created), status=201)
     response.headers["Location"] = url_for("api.suggestion_detail", suggestion_id=created.id)
     return response
 
@@ -121,7 +91,7 @@ def suggestion_detail(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
     found = submissions.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
-    answer = public(found)
+    answer = suggestion_public(found)
     answer.delivery = delivery_of(session, user, found)
     return to_json(answer)
 
@@ -149,7 +119,7 @@ def suggestion_update(suggestion_id: int) -> Response:
         areas=current_settings().suggestions.areas,
     )
     session.commit()
-    return to_json(public(updated))
+    return to_json(suggestion_public(updated))
 
 
 @bp.get("/suggestions/similar")
@@ -192,4 +162,6 @@ def suggestion_similar() -> Response:
     "The suggestions I submitted, newest first", response=SuggestionPublic, many=True, tag=TAG
 )
 def suggestion_mine() -> Response:
-    return json_list([public(item) for item in submissions.list_mine(get_session(), actor=actor())])
+    return json_list(
+        [suggestion_public(item) for item in submissions.list_mine(get_session(), actor=actor())]
+    )

@@ -7,8 +7,6 @@ and CI can rely on the exit status.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Sequence
 
 import click
@@ -17,6 +15,8 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from sync.jira.check import check_connection
+from sync.jobs.owners import process_owner
+from sync.push.worker import run_pending_jobs
 from tracker import db
 from tracker.cli.common import current_flask_app, fail
 from tracker.config import current_settings
@@ -128,9 +128,7 @@ def _ready_story_ids(session: Session, actor: User) -> list[int]:
 
 
 def _run_queue(app: Flask, total: int) -> None:
-    from sync.push.worker import run_pending_jobs
-
-    owner = f"cli-{socket.gethostname()}-{os.getpid()}"
+    owner = process_owner("cli")
     with click.progressbar(length=max(total, 1), label="Pushing to Jira", show_pos=True) as bar:
 
         def progress(done: int, of: int) -> None:

@@ -6,14 +6,15 @@ scheduled sync; it exits 1 when the run failed or could not start, for scripts a
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Sequence
 from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
 
+from sync.jobs.owners import process_owner
+from sync.pull.manual import SyncNotStarted, run_now
+from sync.pull.status_sync import sync_enabled
 from tracker import db
 from tracker.cli.common import current_flask_app
 from tracker.config import current_settings
@@ -36,10 +37,8 @@ def sync_group() -> None:
 @with_appcontext
 def now(full: bool) -> None:
     """Run a sync in the foreground and print what it did; exit 1 if it failed."""
-    from sync.pull.manual import SyncNotStarted, run_now
-
     kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
-    owner = f"cli-{socket.gethostname()}-{os.getpid()}"[:80]
+    owner = process_owner("cli")
     try:
         summary = run_now(current_flask_app(), kind=kind, owner=owner)
     except SyncNotStarted as exc:
@@ -63,8 +62,6 @@ def now(full: bool) -> None:
 @with_appcontext
 def status(limit: int) -> None:
     """Recent runs, the last good ones, failures in a row, the next run and running jobs."""
-    from sync.pull.status_sync import sync_enabled
-
     moment = utcnow()
     with db.session_scope() as session:
         runs = sync_runs.recent_runs(session, page=1, per_page=limit).items

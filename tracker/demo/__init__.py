@@ -32,7 +32,7 @@ from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives
 from tracker.services.suggestions import decisions, engagement, visibility
 from tracker.services.suggestions import submissions as suggestions
-from tracker.services.suggestions.scoring import Framework
+from tracker.services.suggestions.score_inputs import Framework
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (published demo accounts)
 VENDORS = ("Northwind BPO", "Bluewave Support")

@@ -20,7 +20,7 @@ from tracker.models import DraftState, Initiative, JiraLink, PushJob, StoryDraft
 from tracker.services.jira_status import delivery
 from tracker.services.jira_status.snapshots import IssueSnapshot, StatusHistory
 from tracker.services.stories import drafts as stories
-from tracker.services.stories import push_queue, readiness
+from tracker.services.stories import push_execution, push_queue, readiness
 
 JIRA_BASE = "https://jira.example.invalid"  # .invalid: reserved, never resolves (RFC 2606)
 PROJECT = "OPS"
@@ -170,10 +170,10 @@ def _push(session: Session, *, pm: User, push: _Push, settings: Settings, at: da
         job = push_queue.request_push(session, actor=pm, story_ids=[push.draft.id], site_id=site)
         push.draft.created_at = push.draft.updated_at = at - timedelta(hours=20)
     assert job.id is not None
-    links = list(push_queue.pending_links(session, job_id=job.id))
-    push_queue.mark_sending(session, links=links)
+    links = list(push_execution.pending_links(session, job_id=job.id))
+    push_execution.mark_sending(session, links=links)
     for link in links:
-        push_queue.mark_pushed(
+        push_execution.mark_pushed(
             session,
             link=link,
             jira_id=push.jira_id,
@@ -182,7 +182,7 @@ def _push(session: Session, *, pm: User, push: _Push, settings: Settings, at: da
         )
         link.sent_at = at - timedelta(seconds=40)
         link.pushed_at = link.updated_at = at
-    push_queue.finish_job(session, job=job)
+    push_execution.finish_job(session, job=job)
     _back_date(session, job, links, at)
 
 

@@ -39,7 +39,6 @@ def token_create() -> str | tuple[str, int]:
             _token, new_token = tokens.create_token(
                 session, owner=current_user, name=form.name.data or ""
             )
-            session.commit()
         except DomainError as exc:
             apply_errors(form, exc)
             status = 422
@@ -58,7 +57,6 @@ def token_create() -> str | tuple[str, int]:
 def token_revoke(token_id: int) -> Response:
     session = get_session()
     token = tokens.revoke_token(session, actor=current_user, token_id=token_id)
-    session.commit()
     flash(f"Token '{token.name}' is revoked; programs using it can no longer sign in.", "success")
     return redirect(url_for("account.token_list"))
 
@@ -79,7 +77,6 @@ def password() -> str | Response | tuple[str, int]:
         except DomainError as exc:
             apply_errors(form, exc)
             return render_template("account/password.html", form=form), 422
-        session.commit()
         login_user(current_user._get_current_object())  # the session version changed
         flash("Your password is changed; other sessions are signed out.", "success")
         return redirect(url_for("home.index"))

@@ -68,10 +68,8 @@ def user_create() -> Response | tuple[str, int]:
             organisation_id=optional_id(form.organisation_id.data),
         )
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         return _users_page(session, form, 422)
-    session.commit()
     flash(f"{user.email} can now sign in as {user.role.label}.", "success")
     return redirect(url_for("admin.users"))
 
@@ -103,11 +101,9 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
                     session, actor=current_user, user=user, active=form.is_active.data
                 )
         except DomainError as exc:
-            session.rollback()
             apply_errors(form, exc)
             flash(exc.message, "error")
             return render_template("admin/user_edit.html", user=user, form=form), exc.status_code
-        session.commit()
         flash(f"Saved {user.email}.", "success")
         return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
@@ -126,11 +122,9 @@ def organisations() -> str | Response | tuple[str, int]:
                 session, name=form.name.data or "", is_vendor=bool(form.is_vendor.data)
             )
         except DomainError as exc:
-            session.rollback()
             apply_errors(form, exc)
             status = 422
         else:
-            session.commit()
             flash(f"Added {organisation.name}.", "success")
             return redirect(url_for("admin.organisations"))
     elif form.is_submitted():

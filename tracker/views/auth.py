@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from tracker.config import current_settings
-from tracker.db import get_session
+from tracker.db import get_session, keep_changes
 from tracker.permissions import Permission, public, requires
 from tracker.services.accounts import users
 from tracker.views.forms import LoginForm
@@ -48,11 +48,10 @@ def login() -> str | Response | tuple[str, int]:
                 policy=policy,
             )
         except users.LoginFailed as exc:
-            session.commit()  # keep the failure count
+            keep_changes()  # the failure counts towards the lockout
             current_app.logger.info("failed sign-in for %s", form.email.data)
             form.password.errors = [str(exc)]
             return render_template("auth/login.html", form=form), 401
-        session.commit()
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.is_submitted() else 200

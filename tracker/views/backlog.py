@@ -16,9 +16,15 @@ from tracker.config import current_settings
 from tracker.db import get_session, session_scope
 from tracker.errors import ValidationFailed
 from tracker.models import User, utcnow
-from tracker.pagination import clamp
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, allowed, requires
-from tracker.services.suggestions import backlog, csv_export, csv_import, matrix, scoring
+from tracker.services.suggestions import (
+    backlog,
+    csv_export,
+    csv_import,
+    matrix,
+    score_inputs,
+)
 from tracker.views.forms import apply_errors
 
 bp = Blueprint("backlog", __name__)
@@ -55,7 +61,7 @@ def index() -> str:
     session = get_session()
     actor = _actor()
     filters = backlog.BacklogFilters.from_args(request.args, actor=actor)
-    page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    page, per_page = requested_page()
     found = backlog.backlog_page(
         session, actor=actor, filters=filters, page=page, per_page=per_page
     )
@@ -72,7 +78,7 @@ def index() -> str:
         filters=filters,
         choices=choices,
         per_page_options=PER_PAGE_OPTIONS,
-        format_score=scoring.format_score,
+        format_score=score_inputs.format_score,
         any_status=backlog.ANY_STATUS,
         internal=backlog.INTERNAL,
     )
@@ -116,7 +122,7 @@ def matrix_page() -> str:
         area=area,
         areas=_areas(),
         max_dots=matrix.MAX_DOTS,
-        format_input=scoring.format_input,
+        format_input=score_inputs.format_input,
     )
 
 
@@ -158,9 +164,7 @@ def import_csv() -> tuple[str, int]:
         session, actor=_actor(), csv_file=csv_file, areas=_areas(), mode=mode
     )
     if not report.committed:
-        session.rollback()
         return _import_page(form, report=report, text=text, filename=filename, status=422)
-    session.commit()
     flash(f"Imported {report.imported} suggestion(s) from {filename}.", "success")
     return _import_page(ImportForm(formdata=None), report=report)
 

@@ -1,7 +1,7 @@
 """Digest pages: the list of digests a person may see, each digest's permalink and Markdown
 export, the deliveries PMs watch, and the PMs' "send now" button.
 
-Which digest a person may open is decided by services/digest_pages.py; any other is a 404.
+Which digest a person may open is decided by services/digests/pages.py; any other is a 404.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tracker.errors import DomainError
 from tracker.models.digests import Audience
 from tracker.pagination import clamp
 from tracker.permissions import Permission, requires
+from tracker.services import ports
 from tracker.services.digests import pages, render
 
 bp = Blueprint("digests", __name__, url_prefix="/digests")
@@ -103,11 +104,8 @@ def send_now() -> BaseResponse:
     if not form.validate_on_submit():  # only the CSRF token can fail, and CSRFProtect says so
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("digests.index"))
-    from sync.jobs import digest_send
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        result = digest_send.send_now(app, actor=current_user._get_current_object())
+        result = ports.digests(current_app).send_now(actor=current_user._get_current_object())
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("digests.index"))

@@ -14,13 +14,12 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sync.jira.errors import JiraBadResponse
-from sync.mapping.issue_fields import parse_issue
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError, json_error
 from tracker.permissions import public
 from tracker.security import csrf
+from tracker.services import ports
 from tracker.services.jira_status import webhooks
 from tracker.services.jira_status.snapshots import IssueSnapshot
 
@@ -54,10 +53,10 @@ csrf.exempt(jira)
 
 
 def _parse_issue(issue: Mapping[str, Any]) -> IssueSnapshot:
-    """The delivery's issue as a snapshot; deliveries carry no sprint field (the sync's)."""
+    """The delivery's issue as a snapshot; sprints are left to the sync."""
     try:
-        return parse_issue(issue, sprint_field=None)
-    except JiraBadResponse as exc:
+        return ports.jira(current_app).parse_webhook_issue(issue)
+    except ports.JiraUnreadable as exc:
         raise webhooks.DeliveryRefused(
             f"The issue in the delivery could not be read: {exc}"
         ) from None

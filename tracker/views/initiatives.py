@@ -78,10 +78,8 @@ def create() -> Response | tuple[str, int]:
     try:
         initiative = initiatives.create_initiative(session, actor=current_user, data=_input(form))
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         return _form_page(form, None, exc.status_code)
-    session.commit()
     flash(f"Initiative '{initiative.name}' created.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative.id))
 
@@ -111,10 +109,8 @@ def edit(initiative_id: int) -> Response | tuple[str, int]:
             session, actor=current_user, initiative_id=initiative_id, data=_input(form)
         )
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         return _form_page(form, initiative, exc.status_code)
-    session.commit()
     flash("Initiative saved.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
 
@@ -194,10 +190,8 @@ def health(initiative_id: int) -> Response | tuple[str, int]:
             note=form.note.data or "",
         )
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         return _detail_page(initiative_id, health_form=form, status=exc.status_code)
-    session.commit()
     flash(f"Health is now {Health(initiative.health).label.lower()}.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
 
@@ -218,11 +212,9 @@ def add_suggestion(initiative_id: int) -> Response | tuple[str, int]:
             session, actor=current_user, initiative_id=initiative_id, suggestion_id=suggestion_id
         )
     except DomainError as exc:
-        session.rollback()
         return _detail_page(
             initiative_id, pick_form=form, error=exc.message, status=exc.status_code
         )
-    session.commit()
     flash(f"#{suggestion.id} {suggestion.title} joined the initiative.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
 
@@ -236,8 +228,6 @@ def remove_suggestion(initiative_id: int, suggestion_id: int) -> Response | tupl
             session, actor=current_user, initiative_id=initiative_id, suggestion_id=suggestion_id
         )
     except DomainError as exc:
-        session.rollback()
         return _detail_page(initiative_id, error=exc.message, status=exc.status_code)
-    session.commit()
     flash(f"#{suggestion.id} {suggestion.title} left the initiative.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))

@@ -1,9 +1,9 @@
 """Jira from the web: test the connection, push stories and epics, watch a push, and update,
 unlink or relink a pushed story.
 
-The push itself runs in sync/push/worker.py; these views only queue jobs and show their state.
-Talking to Jira directly happens in three places (the check, "Update in Jira", "Link to
-existing"), each turning a `JiraError` into its plain sentence on the page, never a 500.
+The push itself runs in sync/ (behind the Jira port); these views only queue jobs and show their
+state. Talking to Jira directly happens in three places (the check, "Update in Jira", "Link to
+existing"), each turning a `JiraFailure` into its plain sentence on the page, never a 500.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from sync.jira.check import check_connection
-from sync.jira.client import JiraClient
-from sync.jira.errors import JiraError, JiraNotFound
 from tracker.config import JiraSettings, current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tracker.models import JiraLink, JobState, PushJob, StoryDraft
 from tracker.pagination import Page, clamp, paginate
 from tracker.permissions import Permission, requires
+from tracker.services import ports
 from tracker.services.accounts import users
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives, push_queue
@@ -54,17 +52,10 @@ def _jira() -> JiraSettings:
     return current_settings().jira
 
 
-def _client() -> JiraClient:
-    return JiraClient.from_settings(_jira())
-
-
 def _start_worker() -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.testing:
+    if current_app.testing:
         return  # tests run the queue themselves, synchronously
-    from sync.push.worker import start_worker_thread
-
-    start_worker_thread(app)
+    ports.jira(current_app).start_push_worker()
 
 
 @bp.app_context_processor
@@ -110,7 +101,7 @@ def check() -> str:
 @bp.post("/check")
 @requires(Permission.MANAGE_USERS)
 def check_run() -> str:
-    return _check_page(check_connection(_jira()))
+    return _check_page(ports.jira(current_app).check_connection())
 
 
 # --- pushing ------------------------------------------------------------------------------------
@@ -243,14 +234,9 @@ def story_update(draft_id: int) -> Response:
     if link is None or link.jira_key is None:
         flash("This story is not in Jira yet; push it first.", "error")
         return _back_to(draft_id)
-    from sync.push.engine import update_pushed_story
-
     try:
-        with _client() as client:
-            update_pushed_story(
-                session, client, settings=current_settings(), actor=current_user, story_id=draft_id
-            )
-    except (JiraError, DomainError) as exc:
+        ports.jira(current_app).update_story(session, actor=current_user, story_id=draft_id)
+    except (ports.JiraFailure, DomainError) as exc:
         session.rollback()
         flash(f"{link.jira_key} was not updated: {exc.message}", "error")
         return _back_to(draft_id)
@@ -292,15 +278,12 @@ def story_relink(draft_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _relink_page(draft, form, 422)
     key = (form.key.data or "").strip().upper()
-    from sync.push.engine import find_issue_for_relink
-
     try:
-        with _client() as client:
-            jira_id, jira_key, browse_url = find_issue_for_relink(client, key)
-    except JiraNotFound as exc:
+        issue = ports.jira(current_app).find_issue(key)
+    except ports.JiraMissing as exc:
         form.key.errors = [exc.message]
         return _relink_page(draft, form, 422)
-    except JiraError as exc:
+    except ports.JiraFailure as exc:
         return _relink_page(draft, form, 502, error=exc.message)
     try:
         push_queue.relink(
@@ -308,13 +291,13 @@ def story_relink(draft_id: int) -> Response | tuple[str, int]:
             actor=current_user,
             story_id=draft_id,
             site_id=_jira().site_id,
-            jira_id=jira_id,
-            jira_key=jira_key,
-            browse_url=browse_url,
+            jira_id=issue.jira_id,
+            jira_key=issue.jira_key,
+            browse_url=issue.browse_url,
         )
     except (Conflict, NotFound) as exc:
         session.rollback()
         return _relink_page(draft, form, exc.status_code, error=exc.message)
     session.commit()
-    flash(f"Linked to {jira_key}; the draft now follows that issue.", "success")
+    flash(f"Linked to {issue.jira_key}; the draft now follows that issue.", "success")
     return _back_to(draft_id)

@@ -71,10 +71,8 @@ def email() -> Response | tuple[str, int]:
             areas=list(form.areas.data or []),
         )
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         return _render(form, 422)
-    session.commit()
     flash("Your email preferences are saved.", "success")
     return redirect(url_for("preferences.email"))
 
@@ -84,7 +82,6 @@ def email() -> Response | tuple[str, int]:
 def unfollow(initiative_id: int) -> Response:
     session = get_session()
     name = preferences.unfollow_initiative(session, user=current_user, initiative_id=initiative_id)
-    session.commit()
     flash(f"You no longer follow '{name}'.", "success")
     return redirect(url_for("preferences.email"))
 
@@ -120,7 +117,6 @@ def unsubscribe_confirm(token: str) -> tuple[str, int]:
         )
     except preferences.BadUnsubscribeToken as exc:
         return _unsubscribe_page("invalid", 400, message=exc.message)
-    session.commit()
     return _unsubscribe_page("done", email=user.email, kind_label=preferences.KIND_LABELS[kind])
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from sync.mapping.description import adf_to_html, to_adf, to_wiki
-from sync.mapping.payload import description_for
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import DraftState, StoryDraft, Suggestion
 from tracker.pagination import clamp
 from tracker.permissions import Permission, allowed, requires
+from tracker.services import ports
 from tracker.services.stories import drafts, initiatives
 from tracker.services.stories.readiness import lint
 from tracker.services.suggestions.submissions import get_suggestion
@@ -241,13 +240,13 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
 @requires(Permission.VIEW_STORIES)
 def preview(draft_id: int) -> str:
     draft, suggestion = _draft_and_suggestion(draft_id)
-    description = description_for(draft, suggestion, current_settings().base_url)
+    description = ports.jira(current_app).description_preview(draft, suggestion)
     return render_template(
         "stories/preview.html",
         draft=draft,
         suggestion=suggestion,
-        cloud_html=adf_to_html(to_adf(description)),
-        wiki=to_wiki(description),
+        cloud_html=description.html,
+        wiki=description.wiki,
     )
 
 

@@ -15,7 +15,8 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 
 from tracker.errors import DomainError
 from tracker.models import Status, Suggestion, Vote
-from tracker.services.suggestions import decisions, engagement, scoring
+from tracker.services.suggestions import decisions, engagement
+from tracker.services.suggestions.score_inputs import INPUTS, Framework, format_input
 from tracker.views.forms import apply_errors
 
 SUGGESTION_FIELDS = (
@@ -150,34 +151,34 @@ class SharingForm(FlaskForm):
 
 
 FRAMEWORK_LABELS = {
-    scoring.Framework.VALUE_EFFORT: "value / effort",
-    scoring.Framework.RICE: "RICE",
-    scoring.Framework.ICE: "ICE",
-    scoring.Framework.WSJF: "WSJF",
+    Framework.VALUE_EFFORT: "value / effort",
+    Framework.RICE: "RICE",
+    Framework.ICE: "ICE",
+    Framework.WSJF: "WSJF",
 }
 
 
 class ScoreForm(FlaskForm):
     """Base of the per-framework score forms built by `score_form_class`."""
 
-    framework: scoring.Framework
+    framework: Framework
 
     def inputs(self) -> dict[str, str]:
-        return {spec.name: self[spec.name].data or "" for spec in scoring.INPUTS[self.framework]}
+        return {spec.name: self[spec.name].data or "" for spec in INPUTS[self.framework]}
 
 
 @cache
-def score_form_class(framework: scoring.Framework) -> type[ScoreForm]:
+def score_form_class(framework: Framework) -> type[ScoreForm]:
     """A form with one field per input of the framework, labelled and explained as scoring says."""
     fields: dict[str, Any] = {"framework": framework}
-    for spec in scoring.INPUTS[framework]:
+    for spec in INPUTS[framework]:
         if spec.choices is not None:
             fields[spec.name] = SelectField(
                 spec.label,
                 description=spec.help,
                 choices=[
                     SelectChoice("", "Choose"),
-                    *(SelectChoice(scoring.format_input(v), label) for v, label in spec.choices),
+                    *(SelectChoice(format_input(v), label) for v, label in spec.choices),
                 ],
                 validate_choice=False,
             )
@@ -186,15 +187,15 @@ def score_form_class(framework: scoring.Framework) -> type[ScoreForm]:
     return type(f"{framework.name.title()}ScoreForm", (ScoreForm,), fields)
 
 
-def score_data(suggestion: Suggestion, framework: scoring.Framework) -> dict[str, str]:
+def score_data(suggestion: Suggestion, framework: Framework) -> dict[str, str]:
     """The stored inputs, when the idea was scored in the framework the form is for."""
     if suggestion.score_framework != framework.value:
         return {}
-    return {name: scoring.format_input(value) for name, value in suggestion.score_inputs.items()}
+    return {name: format_input(value) for name, value in suggestion.score_inputs.items()}
 
 
 def detail_forms(
-    suggestion: Suggestion, my_vote: Vote | None, framework: scoring.Framework
+    suggestion: Suggestion, my_vote: Vote | None, framework: Framework
 ) -> dict[str, FlaskForm]:
     """The detail page's forms, blank or showing what is stored; a failed one replaces its own."""
     return {

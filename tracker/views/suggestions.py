@@ -15,7 +15,7 @@ from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Status, Suggestion
 from tracker.permissions import Permission, requires
-from tracker.services.suggestions import decisions, engagement, pages, scoring, search
+from tracker.services.suggestions import decisions, engagement, pages, score_inputs, search
 from tracker.services.suggestions import submissions as suggestions
 from tracker.views.suggestion_forms import (
     FRAMEWORK_LABELS,
@@ -47,8 +47,8 @@ def _areas() -> list[str]:
     return list(current_settings().suggestions.areas)
 
 
-def _framework() -> scoring.Framework:
-    return scoring.Framework(current_settings().scoring.framework)
+def _framework() -> score_inputs.Framework:
+    return score_inputs.Framework(current_settings().scoring.framework)
 
 
 def _url(suggestion_id: int | None, anchor: str | None = None) -> str:
@@ -96,10 +96,8 @@ def create() -> Response | Page:
             session, actor=current_user, raw=form.raw(), areas=_areas()
         )
     except ValidationFailed as exc:
-        session.rollback()
         show_errors(form, exc)
         return _submit_page(form, 422)
-    session.commit()
     flash(f"Thank you. Your idea is #{suggestion.id}; you will hear when it moves.", "success")
     return redirect(_url(suggestion.id))
 
@@ -152,10 +150,8 @@ def update(suggestion_id: int) -> Response | Page:
             session, actor=current_user, suggestion_id=suggestion_id, raw=form.raw(), areas=_areas()
         )
     except ValidationFailed as exc:
-        session.rollback()
         show_errors(form, exc)
         return render_template("suggestions/edit.html", form=form, suggestion=suggestion), 422
-    session.commit()
     flash("Your changes are saved.", "success")
     return redirect(_url(suggestion_id))
 
@@ -178,8 +174,8 @@ def _detail(suggestion_id: int, status: int = 200, notice: str = "", **forms: An
         s=suggestion,
         framework=framework,
         framework_label=FRAMEWORK_LABELS[framework],
-        score_inputs=scoring.INPUTS[framework],
-        number=scoring.format_input,
+        score_inputs=score_inputs.INPUTS[framework],
+        number=score_inputs.format_input,
         notice=notice,
         **blank,
     ), status
@@ -198,11 +194,9 @@ def _post(suggestion_id: int, action: Callable[[Session], Outcome], **form: Any)
     try:
         message, next_url = action(session)
     except _FIXABLE as exc:
-        session.rollback()
         for failed in form.values():
             show_errors(failed, exc)
         return _detail(suggestion_id, exc.status_code, notice="" if form else exc.message, **form)
-    session.commit()
     flash(message, "success")
     return redirect(next_url)
 
@@ -294,7 +288,7 @@ def change_status(suggestion_id: int) -> Response | Page:
 def _score_inputs(session: Session, form: ScoreForm, suggestion_id: int) -> dict[str, Any]:
     """The typed inputs, with reach replaced by the hours-saved estimate when asked for."""
     inputs: dict[str, Any] = dict(form.inputs())
-    if "use_estimate" not in request.form or form.framework is not scoring.Framework.RICE:
+    if "use_estimate" not in request.form or form.framework is not score_inputs.Framework.RICE:
         return inputs
     suggestion = suggestions.get_suggestion(
         session, actor=current_user, suggestion_id=suggestion_id

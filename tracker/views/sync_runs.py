@@ -1,7 +1,8 @@
 """Admin page of the Jira status sync: recent runs, how the sync stands, and buttons to run one.
 
-A run started here goes to a background thread under the scheduler job's lease
-(sync/pull/manual.py), so the page answers at once and never runs beside a scheduled sync.
+A run started here goes to a background thread under the scheduler job's lease (through the
+Jira port, sync/pull/manual.py), so the page answers at once and never runs beside a scheduled
+sync.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import SyncKind, SyncRun, utcnow
 from tracker.pagination import clamp
 from tracker.permissions import Permission, requires
+from tracker.services import ports
 from tracker.services.jira_status import sync_runs
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/admin/sync")
@@ -55,14 +58,11 @@ def _row(run: SyncRun, holders: Sequence[sync_runs.LeaseHolder]) -> RunRow:
 @bp.get("")
 @requires(Permission.MANAGE_USERS)
 def index() -> str:
-    from sync.pull.status_sync import sync_enabled
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     session = get_session()
     number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
     page = sync_runs.recent_runs(session, page=number, per_page=size)
     moment = utcnow()
-    settings = app.config["SETTINGS"]
+    settings = current_settings()
     overview = sync_runs.overview(session, now=moment)
     return render_template(
         "admin/sync.html",
@@ -70,7 +70,7 @@ def index() -> str:
         rows=[_row(run, overview.holders) for run in page.items],
         overview=overview,
         next_due=sync_runs.next_due(session, sync=settings.sync, now=moment),
-        scheduled=sync_enabled(app),
+        scheduled=ports.jira(current_app).sync_enabled(),
         configured=bool(settings.jira.base_url),
     )
 
@@ -78,20 +78,17 @@ def index() -> str:
 @bp.post("/run")
 @requires(Permission.MANAGE_USERS)
 def start() -> Response:
-    from sync.pull.manual import refusal, start_in_background
-    from sync.push.worker import worker_name
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jira = ports.jira(current_app)
     try:
         kind = SyncKind(request.form.get("kind", ""))
     except ValueError:
         flash("Choose an incremental sync or a full reconcile.", "error")
         return redirect(url_for("sync_runs.index"))
-    reason = refusal(app, kind=kind)
+    reason = jira.sync_refusal(kind)
     if reason:
         flash(reason, "error")
         return redirect(url_for("sync_runs.index"))
-    start_in_background(app, kind=kind, owner=worker_name("web"))
+    jira.start_sync(kind=kind, owner=jira.worker_name("web"))
     label = "A full reconcile" if kind is SyncKind.FULL else "A sync"
     flash(f"{label} has started; reload the page to see how it went.", "success")
     return redirect(url_for("sync_runs.index"))

@@ -13,7 +13,7 @@ from flask import Flask
 
 from sync.jobs import digests as digest_jobs
 from sync.jobs.digest_send import send_now, send_pending
-from tests.conftest import organisation_factory, user_factory
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.digests import (
     BASE_URL,
     DigestWorld,

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from sync.jobs import notifications as notification_jobs
-from tests.conftest import organisation_factory, user_factory
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.notification_world import IdeaWorld
 from tests.mail import SmtpServer
 from tracker.models import DeliveryStatus, Organisation, Role, User, utcnow

@@ -25,10 +25,10 @@ import pytest
 from flask import Flask
 from sqlmodel import col, select
 
-from tests.conftest import TEST_SECRET
 from tests.fakejira import FakeJira
 from tests.helpers.jira import jira_config
 from tests.helpers.push_world import PushWorld
+from tests.helpers.settings import TEST_SECRET
 from tracker import db
 from tracker.models import JobLease, PushState, SyncKind, SyncRun
 

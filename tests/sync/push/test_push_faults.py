@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from sync.jira.client import JiraClient
 from sync.jira.errors import JiraUnauthorized
 from sync.push.worker import LEASE, run_job
-from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
+from tests.helpers.client import TrackerClient
 from tests.helpers.jira import create_calls, jira_config, story_label
 from tests.helpers.push_world import PushWorld
 from tracker import db

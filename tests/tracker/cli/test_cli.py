@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.settings import TEST_SECRET
 from tracker import db, migrate
 from tracker.models import Organisation, Role, User
 from tracker.services.accounts import users

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import organisation_factory, user_factory
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.digests import DigestWorld, deliveries, digest_rows, digest_settings
 from tests.mail import SmtpServer
 from tracker.models import DeliveryStatus, Role

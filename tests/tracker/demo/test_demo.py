@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from tests.conftest import TrackerClient
+from tests.helpers.client import TrackerClient
 from tests.helpers.pages import text_of
 from tracker import db
 from tracker.models import (

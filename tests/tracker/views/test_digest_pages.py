@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import TrackerClient, organisation_factory, user_factory
 from tests.helpers import digest_samples as samples
+from tests.helpers.accounts import organisation_factory, user_factory
+from tests.helpers.client import TrackerClient
 from tests.helpers.digest_samples import BASE, EVIL_SCRIPT, JIRA, sample_content
 from tests.mail import SmtpServer
 from tracker import db

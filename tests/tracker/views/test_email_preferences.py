@@ -13,7 +13,7 @@ from flask import Flask
 from itsdangerous import URLSafeSerializer
 from sqlmodel import select
 
-from tests.conftest import TrackerClient
+from tests.helpers.client import TrackerClient
 from tests.helpers.notification_world import IdeaWorld
 from tests.mail import SmtpServer
 from tracker import db

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from tests.conftest import TrackerClient
 from tests.helpers import digest_samples as samples
+from tests.helpers.client import TrackerClient
 from tests.helpers.delivery import seed_initiative
 from tracker.models import Role, User
 

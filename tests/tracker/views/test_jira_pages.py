@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from tests.conftest import TrackerClient
 from tests.fakejira import FakeJira
+from tests.helpers.client import TrackerClient
 from tests.helpers.jira import WRONG_TOKEN, jira_config, jobs, run_worker
 from tests.helpers.pages import text_of
 from tests.helpers.stories import ready_draft

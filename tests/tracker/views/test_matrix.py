@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from tests.conftest import TrackerClient
+from tests.helpers.client import TrackerClient
 from tests.helpers.suggestions import add_idea
 from tracker import db
 from tracker.models import Role, Status, Suggestion, User

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from tests.conftest import PASSWORD, TrackerClient
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.client import TrackerClient
 from tests.helpers.pages import text_of
 from tests.helpers.stories import generate, stored
 from tests.helpers.suggestions import accepted_idea

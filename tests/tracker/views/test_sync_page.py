@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from tests.conftest import TrackerClient, organisation_factory, user_factory
 from tests.fakejira import FakeJira
+from tests.helpers.accounts import organisation_factory, user_factory
+from tests.helpers.client import TrackerClient
 from tests.helpers.jira import SECRET_TOKEN
 from tests.helpers.sync_runs import START, WEBHOOK_SECRET, add_run, sync_settings
 from tracker import db

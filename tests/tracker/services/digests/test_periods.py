@@ -12,7 +12,7 @@ from flask import Flask
 from sqlmodel import col, select
 
 from sync.jobs import digest_send
-from tests.conftest import organisation_factory, user_factory
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.mail import SmtpServer
 from tracker import db
 from tracker.config import Settings
