@@ -57,6 +57,12 @@ def keep_changes() -> None:
     g.db_keep_changes = True
 
 
+def discard_changes() -> None:
+    """Roll this request's work back although it answers with a redirect (a refused action
+    that sends the person back to the page with the reason)."""
+    g.db_discard_changes = True
+
+
 def on_commit(callback: Callable[[], object]) -> None:
     """Run `callback` once this request's work is committed, e.g. wake a background worker that
     must see the new rows; never run when the request's work is rolled back."""
@@ -70,7 +76,8 @@ def _finish_request(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if session is None:
         return response
-    if response.status_code < 400 or g.pop("db_keep_changes", False):
+    refused = response.status_code >= 400 or g.pop("db_discard_changes", False)
+    if not refused or g.pop("db_keep_changes", False):
         session.commit()
         for callback in g.pop("db_on_commit", []):
             callback()

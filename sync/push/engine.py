@@ -63,7 +63,7 @@ from tracker.config import JiraSettings
 from tracker.db import session_scope
 from tracker.errors import Conflict
 from tracker.models import JiraLink, PushJob, PushState, utcnow
-from tracker.services.stories import push_queue
+from tracker.services.stories import push_execution
 
 # The push engine's public face, with the edits of pushed stories (sync/push/pushed.py).
 __all__ = ["find_issue_for_relink", "push_batch", "update_pushed_story"]
@@ -193,7 +193,7 @@ def _adopt(run: PushRun, link_ids: Sequence[int]) -> tuple[set[int], bool]:
             run.sleep(pause)
     found = find_by_labels(run.client, run.site.project_key, sending)
     checked: set[int] = set()
-    adopted: list[push_queue.PushedIssue] = []
+    adopted: list[push_execution.PushedIssue] = []
     given_up: list[tuple[JiraLink, str]] = []
     with run.writing, session_scope(run.app) as session:
         for link in _open_links(session, run, link_ids, PushState.SENDING):
@@ -207,8 +207,8 @@ def _adopt(run: PushRun, link_ids: Sequence[int]) -> tuple[set[int], bool]:
             else:
                 assert link.id is not None
                 checked.add(link.id)
-        push_queue.mark_pushed_many(session, results=adopted)
-        push_queue.mark_failed_many(session, failures=given_up)
+        push_execution.mark_pushed_many(session, results=adopted)
+        push_execution.mark_failed_many(session, failures=given_up)
     return checked, bool(adopted or given_up)
 
 
@@ -246,7 +246,7 @@ def _prepare(session: Session, run: PushRun, link_ids: Sequence[int], checked: s
     try:
         if job is None:
             raise Conflict(f"Push job {run.job_id} is gone.")
-        push_queue.renew_lease(session, job=job, owner=run.owner, lease=run.lease)
+        push_execution.renew_lease(session, job=job, owner=run.owner, lease=run.lease)
     except Conflict as exc:
         raise LeaseLost(str(exc)) from exc
     links = [
@@ -268,9 +268,9 @@ def _prepare(session: Session, run: PushRun, link_ids: Sequence[int], checked: s
             )
             items.append(_Item(link, fields))
         except CannotPush as exc:
-            push_queue.mark_failed(session, link=link, reason=str(exc))
+            push_execution.mark_failed(session, link=link, reason=str(exc))
             refused = True
-    push_queue.mark_sending(session, links=[item.link for item in items])
+    push_execution.mark_sending(session, links=[item.link for item in items])
     return _Batch(items, refused, sources)
 
 
@@ -338,7 +338,7 @@ def _record(session: Session, run: PushRun, items: list[_Item], outcomes: list[O
     """What Jira did with each item, in the batch's session (mark_pushed_many finds the drafts
     and suggestions loaded by _prepare there), in a fixed number of statements."""
     counts = Counter[str]()
-    pushed: list[push_queue.PushedIssue] = []
+    pushed: list[push_execution.PushedIssue] = []
     refused: list[tuple[JiraLink, str]] = []
     unsure: list[tuple[JiraLink, str]] = []
     unsent: list[tuple[JiraLink, str]] = []
@@ -354,15 +354,15 @@ def _record(session: Session, run: PushRun, items: list[_Item], outcomes: list[O
             unsent.append((link, outcome.reason))
         else:
             unsure.append((link, outcome.reason))
-    push_queue.mark_pushed_many(session, results=pushed)
-    push_queue.mark_failed_many(session, failures=refused)
-    push_queue.mark_not_sent(session, links=unsent)
-    push_queue.requeue_many(session, retries=unsure)
+    push_execution.mark_pushed_many(session, results=pushed)
+    push_execution.mark_failed_many(session, failures=refused)
+    push_execution.mark_not_sent(session, links=unsent)
+    push_execution.requeue_many(session, retries=unsure)
     log.info("push job %s: batch of %d sent: %s", run.job_id, len(items), dict(counts))
 
 
-def _pushed(run: PushRun, link: JiraLink, issue: Created) -> push_queue.PushedIssue:
-    return push_queue.PushedIssue(
+def _pushed(run: PushRun, link: JiraLink, issue: Created) -> push_execution.PushedIssue:
+    return push_execution.PushedIssue(
         link, issue.jira_id, issue.key, browse_url(run.site.base_url, issue.key)
     )
 

@@ -1,7 +1,7 @@
 """Running push jobs in the background: the scheduler's `jira_push` job, a worker thread the web
 app starts right after queueing a push, and `tracker jira push` all call `run_pending_jobs`.
 
-A database lease on each job (push_queue.claim_job) makes sure one worker at a time runs it,
+A database lease on each job (push_execution.claim_job) makes sure one worker at a time runs it,
 whoever started it; a job whose worker died is taken over once its lease expires, which is how
 a restarted app resumes unfinished pushes. Within a job, batches of up to 50 stories go to Jira
 in parallel, at most `jira.max_concurrency` at a time, each with its own database session.
@@ -35,7 +35,7 @@ from tracker.config import JiraSettings, Settings
 from tracker.db import session_scope
 from tracker.errors import Conflict
 from tracker.models import PushJob, PushState
-from tracker.services.stories import push_queue
+from tracker.services.stories import push_execution, push_queue
 
 __all__ = [
     "LEASE",
@@ -74,7 +74,7 @@ def run_pending_jobs(
     ran: set[int] = set()
     while True:
         with session_scope(app) as session:
-            job = push_queue.claim_job(session, owner=owner, lease=LEASE)
+            job = push_execution.claim_job(session, owner=owner, lease=LEASE)
             job_id = job.id if job is not None else None
         if job_id is None or job_id in ran:
             return len(ran)
@@ -174,7 +174,7 @@ def _units(app: Flask, job_id: int) -> list[tuple[list[int], bool]]:
     with session_scope(app) as session:
         pending = [
             (link.id, link.initiative_id is not None, link.state == PushState.SENDING)
-            for link in push_queue.pending_links(session, job_id=job_id)
+            for link in push_execution.pending_links(session, job_id=job_id)
             if link.id is not None
         ]
     epics = [([link_id], unsure) for link_id, epic, unsure in pending if epic]
@@ -201,7 +201,7 @@ def _hold(app: Flask, job_id: int, owner: str, lease: timedelta) -> bool:
         if job is None:
             return False
         try:
-            push_queue.renew_lease(session, job=job, owner=owner, lease=lease)
+            push_execution.renew_lease(session, job=job, owner=owner, lease=lease)
         except Conflict:
             return False
     return True
@@ -213,7 +213,7 @@ def _finish(app: Flask, job_id: int, owner: str, error: str) -> None:
         job = session.get(PushJob, job_id)
         if job is None or job.lease_owner != owner:
             return
-        push_queue.finish_job(session, job=job, error=error)
+        push_execution.finish_job(session, job=job, error=error)
     if error:
         log.warning("push job %s stopped: %s", job_id, error)
 
@@ -225,7 +225,7 @@ def _pause(app: Flask, job_id: int, owner: str, message: str) -> None:
         if job is None:
             return
         try:
-            push_queue.renew_lease(session, job=job, owner=owner, lease=RETRY_LATER)
+            push_execution.renew_lease(session, job=job, owner=owner, lease=RETRY_LATER)
         except Conflict:
             return
         job.last_error = message

@@ -25,7 +25,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services.jira_status import delivery
-from tracker.services.stories import drafts, push_queue
+from tracker.services.stories import drafts, push_execution
 from tracker.services.suggestions import decisions, engagement, submissions
 
 RICE = {"reach": 400, "impact": 2, "confidence": 80, "effort": 3}
@@ -109,7 +109,7 @@ class IdeaWorld:
             link = JiraLink(story_id=draft.id, label=f"tracker-story-{draft.id}", job_id=job.id)
             session.add(link)
             session.flush()
-            push_queue.mark_pushed(
+            push_execution.mark_pushed(
                 session,
                 link=link,
                 jira_id=f"1{draft.id}",

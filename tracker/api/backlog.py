@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from tracker.api.common import PAGE_QUERY, bp, requested_page, suggestion_public, to_json
+from tracker.api.common import PAGE_QUERY, bp, suggestion_public, to_json
 from tracker.api.inputs import actor
 from tracker.api.openapi import operation
 from tracker.api.schemas.planning import BacklogItem, BacklogPage, page_fields
 from tracker.db import get_session
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services.suggestions import backlog
 from tracker.services.suggestions.backlog import BacklogRow

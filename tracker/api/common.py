@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
 from tracker.api.schemas.common import SuggestionPublic
 from tracker.models import Suggestion
-from tracker.pagination import MAX_PER_PAGE, clamp
+from tracker.pagination import MAX_PER_PAGE
 
 __all__ = [
     "DEFAULT_PER_PAGE",
     "PAGE_QUERY",
     "bp",
     "json_list",
-    "requested_page",
     "suggestion_public",
     "to_json",
 ]
@@ -44,11 +43,6 @@ def to_json(model: BaseModel, status: int = 200) -> Response:
 
 def json_list(models: Sequence[BaseModel]) -> Response:
     return jsonify([model.model_dump(mode="json") for model in models])
-
-
-def requested_page() -> tuple[int, int]:
-    """Page number and size from the query string, lenient like the web pages."""
-    return clamp(request.args.get("page", 1), request.args.get("per_page", DEFAULT_PER_PAGE))
 
 
 def suggestion_public(suggestion: Suggestion) -> SuggestionPublic:

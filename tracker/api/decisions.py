@@ -58,7 +58,6 @@ def status_update(suggestion_id: int) -> Response:
     decisions.change_status(
         session, actor=user, suggestion_id=suggestion_id, to=wanted.status, reason=wanted.reason
     )
-    session.commit()
     return to_json(
         suggestion_public(get_suggestion(session, actor=user, suggestion_id=suggestion_id))
     )
@@ -77,7 +76,6 @@ def score_update(suggestion_id: int) -> Response:
         framework=wanted.framework or current_settings().scoring.framework,
         inputs=wanted.inputs,
     )
-    session.commit()
     return to_json(
         ScorePublic(
             framework=result.framework.value,
@@ -107,7 +105,6 @@ def merge_create(suggestion_id: int) -> Response:
         target_id=wanted.target_id,
         reason=wanted.reason.strip(),
     )
-    session.commit()
     return to_json(suggestion_public(target))
 
 
@@ -125,7 +122,6 @@ def merge_undo(suggestion_id: int) -> Response:
     restored = decisions.unmerge(
         session, actor=actor(), duplicate_id=suggestion_id, reason=wanted.reason.strip()
     )
-    session.commit()
     return to_json(suggestion_public(restored))
 
 
@@ -147,5 +143,4 @@ def sharing_update(suggestion_id: int) -> Response:
         confidential=wanted.confidential,
         shared_with_vendors=wanted.shared_with_vendors,
     )
-    session.commit()
     return to_json(suggestion_public(updated))

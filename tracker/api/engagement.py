@@ -75,7 +75,6 @@ def vote_create(suggestion_id: int) -> Response:
         note=wanted.note,
     )
     counts = _counts(session, user, target)
-    session.commit()
     return to_json(counts)
 
 
@@ -87,7 +86,6 @@ def vote_delete(suggestion_id: int) -> Response:
     user = actor()
     target = engagement.unvote(session, actor=user, suggestion_id=suggestion_id)
     counts = _counts(session, user, target)
-    session.commit()
     return to_json(counts)
 
 
@@ -131,7 +129,6 @@ def comment_create(suggestion_id: int) -> Response:
     comment = engagement.add_comment(
         session, actor=actor(), suggestion_id=suggestion_id, body=wanted.body
     )
-    session.commit()
     response = to_json(_comments_public(session, [comment])[0], status=201)
     response.headers["Location"] = url_for("api.comment_list", suggestion_id=comment.suggestion_id)
     return response
@@ -153,5 +150,4 @@ def watch_update(suggestion_id: int) -> Response:
         session, get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     )
     counts = _counts(session, user, target)
-    session.commit()
     return to_json(counts)

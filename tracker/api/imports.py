@@ -110,6 +110,5 @@ def suggestion_import() -> Response:
     for row, raw in zip(rows, wanted.rows, strict=True):
         if row.ok:
             row.id = submissions.create_suggestion(session, actor=user, raw=raw, areas=areas).id
-    session.commit()
     report.imported = report.valid
     return to_json(report)

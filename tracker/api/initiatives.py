@@ -69,7 +69,6 @@ def _saved(session: Session, user: User, initiative_id: int | None, status: int 
     assert initiative_id is not None
     initiative = initiatives.get_initiative(session, initiative_id=initiative_id)
     answer = _detail(session, user, initiative)
-    session.commit()
     return to_json(answer, status=status)
 
 

@@ -12,7 +12,7 @@ from flask import current_app, request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from tracker.api.common import PAGE_QUERY, bp, requested_page, to_json
+from tracker.api.common import PAGE_QUERY, bp, to_json
 from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
 from tracker.api.schemas.planning import (
@@ -26,6 +26,7 @@ from tracker.api.schemas.planning import (
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import DraftState, StoryDraft
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.stories import drafts as stories
@@ -48,7 +49,6 @@ def _draft_detail(session: Session, draft: StoryDraft) -> StoryDraftDetail:
 
 def _draft_saved(session: Session, draft: StoryDraft, status: int = 200) -> Response:
     answer = _draft_detail(session, draft)
-    session.commit()
     return to_json(answer, status=status)
 
 
@@ -184,7 +184,6 @@ def story_ready(draft_id: int) -> Response:
 def story_delete(draft_id: int) -> Response:
     session = get_session()
     stories.delete_draft(session, actor=actor(), draft_id=draft_id)
-    session.commit()
     return Response(status=204)
 
 

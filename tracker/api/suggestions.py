@@ -45,7 +45,6 @@ def suggestion_create() -> Response:
         raw=suggestion_fields(json_object()),
         areas=current_settings().suggestions.areas,
     )
-    session.commit()
     response = to_json(suggestion_public(created), status=201)
     response.headers["Location"] = url_for("api.suggestion_detail", suggestion_id=created.id)
     return response
@@ -118,7 +117,6 @@ def suggestion_update(suggestion_id: int) -> Response:
         raw=merged,
         areas=current_settings().suggestions.areas,
     )
-    session.commit()
     return to_json(suggestion_public(updated))
 
 

@@ -24,7 +24,7 @@ from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models.digests import Audience
-from tracker.pagination import clamp
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.digests import pages, render
@@ -47,7 +47,7 @@ def index() -> str:
     audience = request.args.get("audience", "")
     if audience not in {a.value for a in Audience}:
         audience = ""
-    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    number, size = requested_page()
     page = pages.list_digests(
         session, viewer=current_user, page=number, per_page=size, audience=audience or None
     )

@@ -45,7 +45,6 @@ def jira() -> Response:
         settings=settings.sync,
         parse_issue=_parse_issue,
     )
-    session.commit()
     return jsonify(outcome=handled.outcome.value)
 
 

@@ -21,15 +21,16 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from tracker.config import JiraSettings, current_settings
-from tracker.db import get_session
+from tracker.db import get_session, on_commit
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tracker.models import JiraLink, JobState, PushJob, StoryDraft
-from tracker.pagination import Page, clamp, paginate
+from tracker.pagination import Page, paginate, requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.accounts import users
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives, push_queue
+from tracker.views.outcomes import back_with_error
 
 bp = Blueprint("jira", __name__, url_prefix="/jira")
 
@@ -132,10 +133,8 @@ def push() -> Response | tuple[str, int]:
             session, actor=current_user, story_ids=story_ids, site_id=_jira().site_id
         )
     except DomainError as exc:
-        session.rollback()
         return _push_refused(story_ids, exc)
-    session.commit()
-    _start_worker()
+    on_commit(_start_worker)
     flash(f"Pushing {job.total} {'story' if job.total == 1 else 'stories'} to Jira.", "success")
     return redirect(url_for("jira.progress", job_id=job.id))
 
@@ -149,11 +148,10 @@ def initiative_push(initiative_id: int) -> Response:
             session, actor=current_user, initiative_id=initiative_id, site_id=_jira().site_id
         )
     except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
-    session.commit()
-    _start_worker()
+        return back_with_error(
+            url_for("initiatives.detail", initiative_id=initiative_id), exc.message
+        )
+    on_commit(_start_worker)
     flash("Pushing the initiative as an epic, then its ready stories.", "success")
     return redirect(url_for("jira.progress", job_id=job.id))
 
@@ -209,7 +207,7 @@ def progress(job_id: int) -> str:
 @requires(Permission.VIEW_STORIES)
 def pushes() -> str:
     session = get_session()
-    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    number, size = requested_page()
     page: Page[PushJob] = paginate(
         session, select(PushJob).order_by(col(PushJob.id).desc()), number, size
     )
@@ -237,10 +235,10 @@ def story_update(draft_id: int) -> Response:
     try:
         ports.jira(current_app).update_story(session, actor=current_user, story_id=draft_id)
     except (ports.JiraFailure, DomainError) as exc:
-        session.rollback()
-        flash(f"{link.jira_key} was not updated: {exc.message}", "error")
-        return _back_to(draft_id)
-    session.commit()
+        return back_with_error(
+            url_for("stories.detail", draft_id=draft_id),
+            f"{link.jira_key} was not updated: {exc.message}",
+        )
     flash(f"Updated {link.jira_key} in Jira with the draft's summary, text and points.", "success")
     return _back_to(draft_id)
 
@@ -255,10 +253,7 @@ def story_unlink(draft_id: int) -> Response:
     try:
         push_queue.unlink(session, actor=current_user, story_id=draft_id)
     except Conflict as exc:
-        session.rollback()
-        flash(exc.message, "error")
-        return _back_to(draft_id)
-    session.commit()
+        return back_with_error(url_for("stories.detail", draft_id=draft_id), exc.message)
     flash(f"Unlinked from {key}; the issue itself stays in Jira.", "success")
     return _back_to(draft_id)
 
@@ -296,8 +291,6 @@ def story_relink(draft_id: int) -> Response | tuple[str, int]:
             browse_url=issue.browse_url,
         )
     except (Conflict, NotFound) as exc:
-        session.rollback()
         return _relink_page(draft, form, exc.status_code, error=exc.message)
-    session.commit()
     flash(f"Linked to {issue.jira_key}; the draft now follows that issue.", "success")
     return _back_to(draft_id)

@@ -10,7 +10,7 @@ from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import DraftState, StoryDraft, Suggestion
-from tracker.pagination import clamp
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, allowed, requires
 from tracker.services import ports
 from tracker.services.stories import drafts, initiatives
@@ -36,7 +36,7 @@ def _index_page(
     initiative_id = optional_id(request.args.get("initiative"))
     state_arg = request.args.get("state", "")
     state = DraftState(state_arg) if state_arg in {s.value for s in DraftState} else None
-    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    number, size = requested_page()
     page = drafts.list_drafts(
         session,
         actor=current_user,
@@ -85,9 +85,7 @@ def _generate(
             settings=current_settings().stories,
         )
     except DomainError as exc:
-        session.rollback()
         return _index_page(pick_form, error=exc.message, status=exc.status_code)
-    session.commit()
     flash(
         f"Draft generated from suggestion #{suggestion_id}; every field can be edited.", "success"
     )
@@ -197,11 +195,9 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
             settings=current_settings().stories,
         )
     except DomainError as exc:
-        session.rollback()
         apply_errors(form, exc)
         draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
         return _edit_page(draft, form, exc.status_code, message=exc.message)
-    session.commit()
     if was_ready and draft.state == DraftState.DRAFT.value:
         flash(
             "Saved. The draft went back to draft because it no longer passes the checks.", "error"
@@ -220,7 +216,6 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
             session, actor=current_user, draft_id=draft_id, settings=current_settings().stories
         )
     except DomainError as exc:
-        session.rollback()
         draft = drafts.get_draft(session, actor=current_user, draft_id=draft_id)
         form = _draft_form(draft, from_request=False)
         apply_errors(form, exc)
@@ -231,7 +226,6 @@ def ready(draft_id: int) -> Response | tuple[str, int]:
             criteria_error=exc.fields.get("acceptance_criteria"),
             message=exc.message,
         )
-    session.commit()
     flash("Marked ready for Jira.", "success")
     return redirect(url_for("stories.detail", draft_id=draft_id))
 
@@ -255,6 +249,5 @@ def preview(draft_id: int) -> str:
 def delete(draft_id: int) -> Response:
     session = get_session()
     draft = drafts.delete_draft(session, actor=current_user, draft_id=draft_id)
-    session.commit()
     flash(f"Draft '{draft.summary}' deleted.", "success")
     return redirect(url_for("stories.index"))

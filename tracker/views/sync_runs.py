@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import SyncKind, SyncRun, utcnow
-from tracker.pagination import clamp
+from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.jira_status import sync_runs
@@ -59,7 +59,7 @@ def _row(run: SyncRun, holders: Sequence[sync_runs.LeaseHolder]) -> RunRow:
 @requires(Permission.MANAGE_USERS)
 def index() -> str:
     session = get_session()
-    number, size = clamp(request.args.get("page", 1), request.args.get("per_page", 25))
+    number, size = requested_page()
     page = sync_runs.recent_runs(session, page=number, per_page=size)
     moment = utcnow()
     settings = current_settings()

@@ -24,7 +24,7 @@ from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.errors import Conflict
 from tracker.models import JiraLink, JobState, PushState, Status, StatusChange, StoryDraft, User
-from tracker.services.stories import push_queue
+from tracker.services.stories import push_execution
 
 POINTS = {"cloud": "customfield_10016", "datacenter": "customfield_10002"}
 EPIC_LINK = "customfield_10014"
@@ -267,13 +267,13 @@ def test_recording_pushed_stories_costs_the_same_statements_for_one_or_fifty(
                 select(JiraLink).where(col(JiraLink.story_id).in_(story_ids))
             ).all()
             results = [
-                push_queue.PushedIssue(link, str(10_000 + n), f"OPS-{n}", f"{world.fake.url}/x")
+                push_execution.PushedIssue(link, str(10_000 + n), f"OPS-{n}", f"{world.fake.url}/x")
                 for n, link in enumerate(links, start=1 + len(world.links()))
             ]
             engine = db.engine(world.app)
             event.listen(engine, "before_cursor_execute", tally)
             try:
-                push_queue.mark_pushed_many(session, results=results)
+                push_execution.mark_pushed_many(session, results=results)
             finally:
                 event.remove(engine, "before_cursor_execute", tally)
         return statements

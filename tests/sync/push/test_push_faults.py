@@ -22,7 +22,7 @@ from tests.helpers.jira import create_calls, jira_config, story_label
 from tests.helpers.push_world import PushWorld
 from tracker import db
 from tracker.models import JiraLink, JobState, PushJob, PushState, Role, StoryDraft, User
-from tracker.services.stories import push_queue
+from tracker.services.stories import push_execution
 
 BULK = r"/issue/bulk$"
 SEARCH = r"/search(/jql)?$"
@@ -137,7 +137,7 @@ def test_crash_after_the_create_before_the_commit_is_adopted_on_rerun(
 ) -> None:
     story_ids = world.stories(3)
     job_id = world.push(story_ids)
-    real = push_queue.mark_pushed_many
+    real = push_execution.mark_pushed_many
     calls = {"n": 0}
 
     def crash_once(*args: object, **kwargs: object) -> None:
@@ -146,7 +146,7 @@ def test_crash_after_the_create_before_the_commit_is_adopted_on_rerun(
             raise RuntimeError("power cut between the create and the commit")
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(push_queue, "mark_pushed_many", crash_once)
+    monkeypatch.setattr(push_execution, "mark_pushed_many", crash_once)
 
     world.run()
 
@@ -168,11 +168,11 @@ def test_worker_killed_mid_batch_is_resumed_by_another(world: PushWorld, fake: F
     # The dead worker had marked every link SENDING and committed; its bulk call reached Jira
     # for the first two stories only, then the process was killed.
     with db.session_scope(world.app) as session:
-        assert push_queue.claim_job(session, owner="dead-worker", lease=LEASE) is not None
+        assert push_execution.claim_job(session, owner="dead-worker", lease=LEASE) is not None
         links = session.exec(
             select(JiraLink).where(col(JiraLink.story_id).in_(story_ids)).order_by(col(JiraLink.id))
         ).all()
-        push_queue.mark_sending(session, links=links)
+        push_execution.mark_sending(session, links=links)
     for story_id in story_ids[:2]:
         fake.add_issue("Made before the kill", labels=[story_label(story_id)])
     assert world.run() == 0  # the lease is still the dead worker's
@@ -340,7 +340,7 @@ def test_two_workers_never_run_the_same_job(world: PushWorld, fake: FakeJira) ->
     story_ids = world.stories(2)
     job_id = world.push(story_ids)
     with db.session_scope(world.app) as session:
-        taken = push_queue.claim_job(session, owner="other-worker", lease=LEASE)
+        taken = push_execution.claim_job(session, owner="other-worker", lease=LEASE)
         assert taken is not None
 
     assert world.run() == 0
@@ -386,7 +386,7 @@ def test_a_worker_that_lost_its_job_stops_without_sending(world: PushWorld, fake
     story_ids = world.stories(2)
     job_id = world.push(story_ids)
     with db.session_scope(world.app) as session:
-        assert push_queue.claim_job(session, owner="slow-worker", lease=LEASE) is not None
+        assert push_execution.claim_job(session, owner="slow-worker", lease=LEASE) is not None
         # Its lease ran out while it was stuck, and another worker took the job over.
         session.execute(update(PushJob).values(lease_owner="other-worker"))
     settings = world.app.config["SETTINGS"]

@@ -20,7 +20,7 @@ from tests.helpers.stories import ready_draft
 from tracker import db
 from tracker.models import JiraLink, JobState, PushState, Role
 from tracker.services.accounts import users
-from tracker.services.stories import push_queue
+from tracker.services.stories import push_execution, push_queue
 
 CHECKBOX = 'name="story_ids" value="{}"'
 
@@ -35,13 +35,13 @@ def stuck_sending(app: Flask, client: TrackerClient, draft_id: int, *, finished:
     request; `finished` says whether the job then stopped (its outcome never recorded)."""
     assert client.submit("/jira/push", {"story_ids": [str(draft_id)]}).status_code == 302
     with db.session_scope(app) as session:
-        job = push_queue.claim_job(session, owner="worker-1", lease=timedelta(minutes=5))
+        job = push_execution.claim_job(session, owner="worker-1", lease=timedelta(minutes=5))
         assert job is not None
         assert job.id is not None
         link = session.exec(select(JiraLink).where(JiraLink.story_id == draft_id)).one()
-        push_queue.mark_sending(session, links=[link])
+        push_execution.mark_sending(session, links=[link])
         if finished:
-            push_queue.finish_job(session, job=job, error="Jira's answer was lost.")
+            push_execution.finish_job(session, job=job, error="Jira's answer was lost.")
         return job.id
 
 
@@ -131,8 +131,8 @@ def test_a_stakeholder_sees_unconfirmed_but_no_push(app, client, login_as, make_
         actor = users.get_user(session, pm.id or 0)
         job = push_queue.request_push(session, actor=actor, story_ids=[draft_id], site_id="main")
         link = session.exec(select(JiraLink).where(JiraLink.story_id == draft_id)).one()
-        push_queue.mark_sending(session, links=[link])
-        push_queue.finish_job(session, job=job)
+        push_execution.mark_sending(session, links=[link])
+        push_execution.finish_job(session, job=job)
     login_as(Role.STAKEHOLDER)
 
     detail = client.get(f"/stories/{draft_id}").text

@@ -14,7 +14,8 @@ from tests.helpers.suggestions import add_idea
 from tracker import db
 from tracker.models import Role, Status, Suggestion, User
 from tracker.services.suggestions import decisions, matrix
-from tracker.services.suggestions.scoring import Framework, matrix_axes
+from tracker.services.suggestions.score_inputs import Framework
+from tracker.services.suggestions.scoring import matrix_axes
 
 
 def scored(

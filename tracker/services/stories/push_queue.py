@@ -27,55 +27,9 @@ from tracker.models import (
 )
 from tracker.permissions import Permission, require
 from tracker.services.stories.push_execution import (
-    PushedIssue,
-    claim_job,
-    finish_job,
-    mark_failed,
-    mark_failed_many,
-    mark_not_sent,
     mark_pushed,
-    mark_pushed_many,
-    mark_sending,
-    pending_links,
-    renew_lease,
-    requeue,
-    requeue_many,
 )
 from tracker.services.suggestions import visibility
-
-__all__ = [
-    "JobProgress",
-    "epic_label",
-    "in_flight",
-    "job_progress",
-    "link_for_epic",
-    "link_for_story",
-    "links_for_stories",
-    "relink",
-    "request_initiative_push",
-    "request_push",
-    "requesters",
-    "story_label",
-    "unlink",
-    "visible_drafts",
-]
-# The worker's side, re-exported while sync/, the demo and the tests still reach it through this
-# module; new code imports these from push_execution.
-__all__ += [
-    "PushedIssue",
-    "claim_job",
-    "finish_job",
-    "mark_failed",
-    "mark_failed_many",
-    "mark_not_sent",
-    "mark_pushed",
-    "mark_pushed_many",
-    "mark_sending",
-    "pending_links",
-    "renew_lease",
-    "requeue",
-    "requeue_many",
-]
 
 _PUSH_DENIED = "Only PMs push stories to Jira."
 

@@ -24,32 +24,6 @@ from tracker.services.suggestions.score_inputs import (
     validate,
 )
 
-__all__ = [
-    "PICK_MIDPOINT",
-    "RICE_EFFORT_MIDPOINT",
-    "RICE_IMPACT_MIDPOINT",
-    "STORY_POINTS",
-    "MatrixAxes",
-    "Quadrant",
-    "ScoreResult",
-    "hours_saved_formula",
-    "hours_saved_per_week",
-    "matrix_axes",
-    "pick_quadrant",
-    "score",
-    "story_points_for_effort",
-]
-# Re-exported while views, the API, the demo, bench and the tests still reach them through this
-# module; new code imports these from score_inputs.
-__all__ += [
-    "INPUTS",
-    "Framework",
-    "ScoreInputError",
-    "format_input",
-    "format_score",
-    "validate",
-]
-
 
 class Quadrant(StrEnum):
     POSSIBLE = "Possible"

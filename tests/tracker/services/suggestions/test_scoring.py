@@ -6,20 +6,22 @@ import pickle
 
 import pytest
 
-from tracker.services.suggestions.scoring import (
+from tracker.services.suggestions.score_inputs import (
     INPUTS,
     Framework,
-    Quadrant,
     ScoreInputError,
     format_input,
     format_score,
+    validate,
+)
+from tracker.services.suggestions.scoring import (
+    Quadrant,
     hours_saved_formula,
     hours_saved_per_week,
     matrix_axes,
     pick_quadrant,
     score,
     story_points_for_effort,
-    validate,
 )
 
 # --- value / effort (PICK) -------------------------------------------------
