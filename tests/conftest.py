@@ -22,6 +22,7 @@ from tests.helpers.client import TrackerClient
 from tests.helpers.databases import private_postgres_database
 from tests.helpers.settings import settings_for
 from tracker import create_app, db, migrate
+from tracker.config import load_settings
 from tracker.models import Organisation, Role, User, metadata
 
 pytest_plugins = ["tests.mail", "tests.plugins.apps", "tests.plugins.digests", "tests.plugins.jira"]
@@ -169,17 +170,18 @@ class _AppCache:
     """Apps built on this worker's shared databases, reused across tests.
 
     Building an app costs about 0.15 s (Werkzeug compiles every route), a third of the suite's
-    time when each test built its own. An app is reused only for the same database URL and the
-    same settings; each test gets a fresh copy of its settings, so a test that changes one in
-    place cannot leak it into the next, and a fresh database (`database_url`).
+    time when each test built its own. An app is reused for the same database URL and the same
+    settings but for the addresses of per-test servers (a fake Jira, an SMTP server), which
+    nothing reads while the app is built. Each test gets its settings loaded afresh, with its own
+    addresses, so a test that changes one in place cannot leak it into the next.
     """
 
-    LIMIT = 12  # settings naming a per-test fake Jira never repeat; keep memory bounded
+    LIMIT = 24
 
     def __init__(self) -> None:
         self._apps: OrderedDict[str, tuple[Flask, dict[str, Any]]] = OrderedDict()
 
-    def get(self, key: str, build: Callable[[], Flask]) -> Flask:
+    def get(self, key: str, build: Callable[[], Flask], settings: Callable[[], Any]) -> Flask:
         if key in self._apps:
             self._apps.move_to_end(key)
         else:
@@ -190,7 +192,7 @@ class _AppCache:
                 db.engine(evicted).dispose()
         app, pristine = self._apps[key]
         app.config.clear()
-        app.config.update(pristine, SETTINGS=pristine["SETTINGS"].model_copy(deep=True))
+        app.config.update(pristine, SETTINGS=settings())
         return app
 
     def dispose_engines(self) -> None:
@@ -207,13 +209,25 @@ def _close_cached_apps() -> Iterator[None]:
     _APPS.dispose_engines()
 
 
+# Addresses of servers a test starts for itself; create_app reads none of them.
+_PER_TEST_ADDRESSES = {"jira": ("base_url",), "smtp": ("host", "port")}
+
+
 def _cache_key(database_url: str, overrides: dict[str, Any]) -> str | None:
     """The cache key, or None when the app must be built fresh (a test's own database, or
     settings that are not plain data)."""
     if not (database_url.startswith("postgresql") or database_url.endswith("/shared/tracker.db")):
         return None
+    shape = {
+        section: (
+            {k: v for k, v in value.items() if k not in _PER_TEST_ADDRESSES.get(section, ())}
+            if isinstance(value, dict)
+            else value
+        )
+        for section, value in overrides.items()
+    }
     try:
-        return json.dumps([database_url, overrides], sort_keys=True)
+        return json.dumps([database_url, shape], sort_keys=True)
     except TypeError:
         return None
 
@@ -225,15 +239,19 @@ def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
     reuse = request.node.get_closest_marker("fresh_app") is None
     built: list[Flask] = []
 
+    instance = tmp_path / "instance"
+
     def fresh(database_url: str, overrides: dict[str, Any]) -> Flask:
-        return create_app(
-            settings_for(database_url, **overrides), instance_path=tmp_path / "instance"
-        )
+        return create_app(settings_for(database_url, **overrides), instance_path=instance)
 
     def build(database_url: str, **overrides: Any) -> Flask:
         key = _cache_key(database_url, overrides) if reuse else None
         if key is not None:
-            return _APPS.get(key, lambda: fresh(database_url, overrides))
+            return _APPS.get(
+                key,
+                lambda: fresh(database_url, overrides),
+                lambda: load_settings(instance, settings_for(database_url, **overrides)),
+            )
         app = fresh(database_url, overrides)
         built.append(app)
         return app

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -75,13 +76,20 @@ def template_context(suggestion: Suggestion, settings: StorySettings) -> dict[st
     }
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """The configured templates are few and fixed per process, and compiling one costs about
+    1 ms (ten per generated draft); a broken one raises again on every call, as it is not kept."""
+    return _ENV.from_string(source)
+
+
 def render_template_text(
     key: str, source: str, context: dict[str, Any], *, item: int | None = None
 ) -> str:
     """Render one configured template; ValidationFailed names `stories.<key>` on any failure."""
     where = f"Config key 'stories.{key}'" + (f" (item {item})" if item is not None else "")
     try:
-        return _ENV.from_string(source).render(context)
+        return _compiled(source).render(context)
     except TemplateSyntaxError as exc:
         message = f"{where} is not a valid template: {exc.message} (line {exc.lineno})."
     except UndefinedError as exc:
