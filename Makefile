@@ -48,7 +48,10 @@ pytest: $(VENV)/.installed-test
 	echo "PostgreSQL tests: $${TRACKER_TEST_POSTGRES_URL:-off (no server on 127.0.0.1:5432)}"; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# Lint and type checks run beside the suite (it leaves a core idle part of the time); each
+# target's output is printed whole when it ends.
+test: $(VENV)/.installed-test
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck pytest
 
 bench: $(VENV)/.installed-test
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

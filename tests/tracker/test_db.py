@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask, redirect
 from sqlmodel import select
+from werkzeug.wrappers import Response
 
 from tracker import db
 from tracker.errors import Conflict
@@ -33,7 +34,7 @@ def probe_app(make_app: Callable[..., Flask], database_url: str) -> tuple[Flask,
 
     @app.post("/probe/redirect")
     @public
-    def moved() -> object:
+    def moved() -> Response:
         add("redirected")
         return redirect("/")
 
@@ -57,7 +58,7 @@ def probe_app(make_app: Callable[..., Flask], database_url: str) -> tuple[Flask,
 
     @app.post("/probe/back")
     @public
-    def back() -> object:
+    def back() -> Response:
         add("sent back")
         db.discard_changes()
         return redirect("/")
