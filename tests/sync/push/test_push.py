@@ -288,7 +288,9 @@ def test_recording_pushed_stories_costs_the_same_statements_for_one_or_fifty(
             draft = session.get(StoryDraft, story_id)
             assert draft is not None
             changes = session.exec(
-                select(StatusChange).where(StatusChange.suggestion_id == draft.suggestion_id)
+                select(StatusChange)
+                .where(StatusChange.suggestion_id == draft.suggestion_id)
+                .order_by(col(StatusChange.id))
             ).all()
             assert changes[-1].to_status == Status.IN_DELIVERY
             assert changes[-1].reason == f"Story {links[story_id].jira_key} created in Jira"
