@@ -140,7 +140,7 @@ def _shared_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _restore_sqlite(template: Path, target: Path) -> None:
-    _APPS.dispose_engines()  # no pooled connection may outlive the file it points to
+    _APPS.dispose_engines(on=target)  # no pooled connection may outlive its file
     for suffix in ("-wal", "-shm", "-journal"):
         target.with_name(target.name + suffix).unlink(missing_ok=True)
     shutil.copyfile(template, target)
@@ -203,9 +203,12 @@ class _AppCache:
         app.config.update(pristine, SETTINGS=settings())
         return app
 
-    def dispose_engines(self) -> None:
+    def dispose_engines(self, on: Path | None = None) -> None:
+        """Close the pooled connections of every cached app, or only of those using `on`."""
         for app, _ in self._apps.values():
-            db.engine(app).dispose()
+            engine = db.engine(app)
+            if on is None or engine.url.database == str(on):
+                engine.dispose()
 
 
 _APPS = _AppCache()
