@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from flask import Flask
+
 from sync.jira.client import CLOUD, JiraClient
 from sync.jira.discovery import (
     FieldInfo,
@@ -34,10 +36,10 @@ from sync.jira.errors import (
     JiraNotFound,
     JiraUnauthorized,
 )
-from tracker.config import JiraSettings
+from tracker.config import JiraSettings, Settings
 from tracker.services.ports import CheckResult
 
-__all__ = ["CheckResult", "check_connection"]
+__all__ = ["CheckResult", "check_connection", "check_site"]
 
 ClientFactory = Callable[[JiraSettings], JiraClient]
 # Fields on the story create screen the tracker sets: id -> (name, why it needs them).
@@ -53,6 +55,17 @@ ALWAYS_FILLED = frozenset({"project", "issuetype", "reporter", *NEEDED_ON_SCREEN
 
 class _Stop(Exception):
     """A failure the remaining checks depend on."""
+
+
+def check_site(app: Flask, *, refresh: bool = False) -> list[CheckResult]:
+    """`check_connection` for the app's configured site, with what the database knows about it
+    (nothing stored is trusted when `refresh`; what the check learns is stored)."""
+    settings: Settings = app.config["SETTINGS"]
+
+    def factory(jira: JiraSettings) -> JiraClient:
+        return JiraClient.from_settings(jira)
+
+    return check_connection(settings.jira, factory)
 
 
 def check_connection(

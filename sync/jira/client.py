@@ -25,6 +25,7 @@ from jira import JIRA
 
 from sync.jira import connect
 from sync.jira.backoff import MAX_WAIT_SECONDS, backoff_seconds, rate_limit_seconds, with_jitter
+from sync.jira.capabilities import Capabilities
 from sync.jira.connect import CLOUD, DATACENTER, Flavour
 from sync.jira.errors import JiraBadResponse, JiraRejected, JiraUnauthorized
 from sync.jira.replies import (
@@ -78,6 +79,12 @@ class JiraClient:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._now = now
         self._lock = threading.Lock()
+        # What the site has shown it answers, and its metadata as stored and as discovered in
+        # this client's life (sync/jira/sites.py loads the first two and saves the rest).
+        self.capabilities = Capabilities()
+        self.server_version = ""
+        self.stored_metadata: dict[str, Any] | None = None
+        self.learnt_metadata: dict[str, Any] | None = None
 
     @classmethod
     def from_settings(

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from sync.jira import sites
 from sync.jira.backoff import with_jitter
 from sync.jira.client import MAX_BULK, JiraClient
 from sync.jira.discovery import metadata_cache
@@ -70,7 +71,6 @@ def run_pending_jobs(
     ran. `progress(done, total)` follows the running job. Never raises for a job's trouble:
     it is logged and recorded on the job."""
     jira = _settings(app).jira
-    factory = client_factory or (lambda s: JiraClient.from_settings(s, sleep=sleep))
     ran: set[int] = set()
     while True:
         with session_scope(app) as session:
@@ -80,7 +80,7 @@ def run_pending_jobs(
             return len(ran)
         ran.add(job_id)
         try:
-            with factory(jira) as client:
+            with sites.connected(app, jira, client_factory, sleep=sleep) as client:
                 run_job(app, job_id, owner=owner, client=client, progress=progress, sleep=sleep)
         except JiraError as exc:
             log.warning("push job %s: %s", job_id, exc.message)

@@ -12,13 +12,14 @@ from tracker.models.digests import (
     Notification,
 )
 from tracker.models.initiatives import Health, Initiative, InitiativeStakeholder
-from tracker.models.jira import JiraLink, JobState, PushJob, PushState
+from tracker.models.jira import JiraLink, JiraSite, JobState, PushJob, PushState
 from tracker.models.stories import DraftState, StoryDraft
 from tracker.models.suggestions import Comment, Status, StatusChange, Suggestion, Vote, Watch
 from tracker.models.sync import (
     DeliveryState,
     JobLease,
     RunState,
+    SchedulerHeartbeat,
     StatusEvent,
     SyncKind,
     SyncRun,
@@ -40,6 +41,7 @@ __all__ = [
     "Initiative",
     "InitiativeStakeholder",
     "JiraLink",
+    "JiraSite",
     "JobLease",
     "JobState",
     "Notification",
@@ -48,6 +50,7 @@ __all__ = [
     "PushState",
     "Role",
     "RunState",
+    "SchedulerHeartbeat",
     "Status",
     "StatusChange",
     "StatusEvent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
@@ -72,3 +73,29 @@ class JiraLink(SQLModel, table=True):
     # Jira stopped returning the issue (deleted or no longer visible); its data is kept.
     missing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The epic a pushed story's issue is under in Jira as far as the tracker knows (None: none,
+    # or unknown for stories pushed before this was recorded); differs from its initiative's
+    # epic until the push worker relinks it.
+    epic_key: str | None = Field(default=None, max_length=40)
+    # Why relinking the issue to its epic failed; the worker leaves it alone until it changes.
+    epic_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class JiraSite(SQLModel, table=True):
+    """What a Jira site has shown it can do, shared by every process (web, CLI, scheduler) so
+    none rediscovers it: flavour and version, the endpoints it answers (capabilities), and the
+    metadata a push needs. Refreshed by `tracker jira check --refresh` or when Jira refuses
+    something the stored facts chose."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    base_url: str = Field(max_length=500, unique=True)
+    flavour: str = Field(default="", max_length=20)
+    server_version: str = Field(default="", max_length=40)
+    capabilities: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    site_metadata: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    discovered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -45,6 +45,8 @@ class SyncRun(SQLModel, table=True):
     window_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     calls: int = 0
     checked: int = 0
+    # Issues seen for the first time (no status recorded before): not "changed".
+    recorded: int = 0
     changed: int = 0
     missing: int = 0
     events: int = 0
@@ -86,6 +88,15 @@ class JobLease(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """A scheduler process alive at `seen_at`; pages promise that work resumes by itself only
+    when one was seen recently."""
+
+    owner: str = Field(primary_key=True, max_length=80)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class WebhookDelivery(SQLModel, table=True):
