@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
-from sync.jira.check import check_connection
-from sync.jira.client import JiraClient
+from sync.jira import sites
+from sync.jira.check import check_site
 from sync.jobs import digest_send
 from sync.jobs.owners import thread_owner
 from sync.mapping.description import adf_to_html, to_adf, to_wiki
@@ -49,7 +49,7 @@ class SyncGateway:
 
     # ---- JiraPort --------------------------------------------------------------------------
     def check_connection(self) -> list[CheckResult]:
-        return check_connection(self._settings().jira)
+        return check_site(self._app)
 
     def description_preview(self, draft: StoryDraft, suggestion: Suggestion) -> DescriptionPreview:
         description = description_for(draft, suggestion, self._settings().base_url)
@@ -58,13 +58,13 @@ class SyncGateway:
 
     def update_story(self, session: Session, *, actor: User, story_id: int) -> JiraLink:
         settings = self._settings()
-        with JiraClient.from_settings(settings.jira) as client:
+        with sites.connected(self._app, settings.jira) as client:
             return update_pushed_story(
                 session, client, settings=settings, actor=actor, story_id=story_id
             )
 
     def find_issue(self, key: str) -> FoundIssue:
-        with JiraClient.from_settings(self._settings().jira) as client:
+        with sites.connected(self._app, self._settings().jira) as client:
             jira_id, jira_key, browse_url = find_issue_for_relink(client, key)
         return FoundIssue(jira_id=jira_id, jira_key=jira_key, browse_url=browse_url)
 

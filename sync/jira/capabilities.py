@@ -12,7 +12,7 @@ process pays to find it out again.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = ["Capabilities", "CreateMeta", "SearchMethod", "createmeta_for_version"]
@@ -48,10 +48,12 @@ class Capabilities:
         return new
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("changed", None)
-        data.pop("_lock", None)
-        return data
+        return {
+            "search": self.search,
+            "createmeta": self.createmeta,
+            "bulk_create": self.bulk_create,
+            "id_in": self.id_in,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> Capabilities:

@@ -1,33 +1,31 @@
-"""'Test Jira connection': every way the Jira set-up can stop a push, each reported as one plain
-sentence that names the fix. Made for `tracker jira check` and the admin page.
+"""'Test Jira connection': everything a push and a sync will ask of Jira, tried without
+creating anything, each problem reported as one plain sentence that names the fix (Jira's own
+answer, with the endpoint, only as the detail). Made for `tracker jira check` and the admin page.
 
 `check_connection` never raises for a Jira problem; each becomes a failed CheckResult. Later
 checks need earlier ones (no project, no create screen), so a failure that blocks the rest
-ends the list there.
+ends the list there. The screens half is sync/jira/check_screens.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 
 from flask import Flask
 
+from sync.jira import sites
+from sync.jira.check_screens import ScreenChecks, Stop
+from sync.jira.check_words import in_words
 from sync.jira.client import CLOUD, JiraClient
+from sync.jira.createmeta import CreateMetaReader, IssueTypeInfo
 from sync.jira.discovery import (
     FieldInfo,
-    IssueTypeInfo,
     ProjectInfo,
-    ScreenField,
-    fetch_create_screen,
     fetch_fields,
-    fetch_issue_types,
     fetch_project,
-    find_epic_link,
-    find_epic_name,
     find_issue_type,
-    find_story_points,
     missing_issue_type,
-    required_ids,
 )
 from sync.jira.errors import (
     JiraError,
@@ -36,70 +34,53 @@ from sync.jira.errors import (
     JiraNotFound,
     JiraUnauthorized,
 )
+from sync.jira.site import fetch_time_zone
+from sync.mapping.payload import site_label
 from tracker.config import JiraSettings, Settings
 from tracker.services.ports import CheckResult
 
 __all__ = ["CheckResult", "check_connection", "check_site"]
 
 ClientFactory = Callable[[JiraSettings], JiraClient]
-# Fields on the story create screen the tracker sets: id -> (name, why it needs them).
-NEEDED_ON_SCREEN = {
-    "summary": ("Summary", "every story has a title"),
-    "description": ("Description", "the story text goes there"),
-    "labels": ("Labels", "the tracker finds its issues again by their labels"),
-    "priority": ("Priority", "the tracker sets each story's priority"),
-}
-# Set on every create (or by Jira itself), so a required one is no problem.
-ALWAYS_FILLED = frozenset({"project", "issuetype", "reporter", *NEEDED_ON_SCREEN})
-
-
-class _Stop(Exception):
-    """A failure the remaining checks depend on."""
+Opener = Callable[[JiraSettings], AbstractContextManager[JiraClient]]
 
 
 def check_site(app: Flask, *, refresh: bool = False) -> list[CheckResult]:
-    """`check_connection` for the app's configured site, with what the database knows about it
-    (nothing stored is trusted when `refresh`; what the check learns is stored)."""
+    """`check_connection` for the app's configured site, primed with what the database knows
+    about it (nothing stored is trusted when `refresh`); what the check learns is stored."""
     settings: Settings = app.config["SETTINGS"]
-
-    def factory(jira: JiraSettings) -> JiraClient:
-        return JiraClient.from_settings(jira)
-
-    return check_connection(settings.jira, factory)
+    return check_connection(
+        settings.jira, opener=lambda jira: sites.connected(app, jira, refresh=refresh)
+    )
 
 
 def check_connection(
-    settings: JiraSettings, client_factory: ClientFactory = JiraClient.from_settings
+    settings: JiraSettings,
+    client_factory: ClientFactory = JiraClient.from_settings,
+    *,
+    opener: Opener | None = None,
 ) -> list[CheckResult]:
     """Check the settings against the live site; one CheckResult per check or problem."""
     run = _Run(settings)
+    open_client = opener or (lambda jira: closing(client_factory(jira)))
     try:
         run.configuration()
-        client = run.connect(client_factory)
         try:
-            run.against(client)
-        finally:
-            client.close()
-    except _Stop:
+            with open_client(settings) as client:
+                run.against(client)
+        except JiraError as exc:  # the checks catch their own: this one came from connecting
+            run.not_connected(exc)
+    except Stop:
         pass
     return run.results
 
 
-class _Run:
+class _Run(ScreenChecks):
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings
         self.results: list[CheckResult] = []
         self.key = settings.project_key
-
-    def ok(self, name: str, message: str) -> None:
-        self.results.append(CheckResult(name, True, message))
-
-    def fail(self, name: str, message: str) -> None:
-        self.results.append(CheckResult(name, False, message))
-
-    def stop(self, name: str, message: str) -> _Stop:
-        self.fail(name, message)
-        return _Stop()
+        self._reader: CreateMetaReader | None = None
 
     # ---- before any request ------------------------------------------------------------------
     def configuration(self) -> None:
@@ -124,16 +105,13 @@ class _Run:
             raise self.stop("Configuration", problem)
         self.ok("Configuration", f"The tracker uses project {s.project_key} at {s.base_url}.")
 
-    def connect(self, client_factory: ClientFactory) -> JiraClient:
-        try:
-            return client_factory(self.settings)
-        except JiraNotConfigured as exc:
-            raise self.stop("Configuration", exc.message) from None
-        except JiraUnauthorized as exc:
+    def not_connected(self, exc: JiraError) -> None:
+        if isinstance(exc, JiraNotConfigured):
+            raise self.stop("Configuration", exc.message)
+        if isinstance(exc, JiraUnauthorized):
             self.ok("Connection", f"Jira answers at {self.settings.base_url}.")
-            raise self.stop("Credentials", exc.message) from None
-        except JiraError as exc:
-            raise self.stop("Connection", exc.message) from None
+            raise self.stop("Credentials", exc.message)
+        raise self.stop("Connection", *in_words(exc, "connect"))
 
     # ---- against the site --------------------------------------------------------------------
     def against(self, client: JiraClient) -> None:
@@ -147,6 +125,8 @@ class _Run:
         self.epic_link(client, fields, screen, story)
         if epic is not None:
             self.epic_screen(client, fields, epic)
+        self.search(client)
+        self.status_sync(client)
 
     def connection(self, client: JiraClient) -> None:
         try:
@@ -155,7 +135,9 @@ class _Run:
             self.ok("Connection", f"Jira answers at {client.base_url}.")
             raise self.stop("Credentials", exc.message) from None
         except JiraError as exc:
-            raise self.stop("Connection", exc.message) from None
+            raise self.stop(
+                "Connection", *in_words(exc, "read Jira's server information")
+            ) from None
         kind = "Cloud" if client.flavour == CLOUD else "Data Center"
         title, version = info.get("serverTitle") or "Jira", info.get("version") or "?"
         self.ok("Connection", f"{title} {version} ({kind}) answers at {client.base_url}.")
@@ -175,9 +157,7 @@ class _Run:
         except JiraUnauthorized as exc:
             raise self.stop("Credentials", exc.message) from None
         except JiraError as exc:
-            raise self.stop(
-                "Fields", f"The tracker could not read Jira's field list. {exc.message}"
-            ) from None
+            raise self.stop("Fields", *in_words(exc, "read Jira's list of fields")) from None
         who = (
             f"the account {self.settings.email}"
             if client.flavour == CLOUD
@@ -197,7 +177,7 @@ class _Run:
                 "permission.",
             ) from None
         except JiraError as exc:
-            raise self.stop("Project", exc.message) from None
+            raise self.stop("Project", *in_words(exc, f"read project {self.key}")) from None
         self.ok("Project", f"Project {project.key} ({project.name}) exists and is visible.")
         return project
 
@@ -214,9 +194,10 @@ class _Run:
         self, client: JiraClient, project: ProjectInfo
     ) -> tuple[IssueTypeInfo, IssueTypeInfo | None]:
         try:
-            types = fetch_issue_types(client, project.key)
+            types = self.createmeta(client).issue_types()
         except JiraError as exc:
-            raise self.stop("Issue types", exc.message) from None
+            doing = f"list the issue types the account can create in {project.key}"
+            raise self.stop("Issue types", *in_words(exc, doing)) from None
         s = self.settings
         story = find_issue_type(types, s.story_issue_type)
         epic = find_issue_type(types, s.epic_issue_type)
@@ -237,156 +218,38 @@ class _Run:
             )
         return story, epic
 
-    def story_screen(
-        self, client: JiraClient, fields: list[FieldInfo], story: IssueTypeInfo
-    ) -> list[ScreenField]:
-        screen = self._screen(client, story)
-        reported = len(self.results)
-        on_screen = {f.id for f in screen}
-        missing = [need for fid, need in NEEDED_ON_SCREEN.items() if fid not in on_screen]
-        for name, why in missing:
-            self.fail(
-                "Create screen",
-                f"Field '{name}' is not on the create screen of {story.name} in project "
-                f"{self.key}; add it, because {why}.",
-            )
-        if self.settings.components and "components" not in on_screen:
-            self.fail(
-                "Create screen",
-                f"Field 'Components' is not on the create screen of {story.name} in project "
-                f"{self.key}; add it or empty jira.components.",
-            )
-        self._unfilled(screen, self._story_filled(client, fields, on_screen))
-        if len(self.results) == reported:
-            self.ok(
-                "Create screen",
-                f"The create screen of {story.name} in {self.key} has the fields the tracker "
-                "sets and requires no other.",
-            )
-        return screen
-
-    def epic_screen(self, client: JiraClient, fields: list[FieldInfo], epic: IssueTypeInfo) -> None:
-        screen = self._screen(client, epic)
-        reported = len(self.results)
-        filled = set(ALWAYS_FILLED)
-        epic_name = find_epic_name(fields) if client.flavour != CLOUD else None
-        if epic_name is not None:
-            filled.add(epic_name.id)  # Data Center epics need their Epic Name
-        if self.settings.components:
-            filled.add("components")
-        self._unfilled(screen, filled, epic.name)
-        if len(self.results) == reported:
-            self.ok(
-                "Epic create screen",
-                f"The create screen of {epic.name} in {self.key} requires no field the tracker "
-                "leaves empty.",
-            )
-
-    def _screen(self, client: JiraClient, issue_type: IssueTypeInfo) -> list[ScreenField]:
+    # ---- what the push's recovery and the status sync ask ----------------------------------
+    def search(self, client: JiraClient) -> None:
+        """A read-only search for the site's label: the push finds its issues again that way
+        after a lost answer, and the sync asks the same endpoint for status changes."""
+        label = site_label(self.settings.site_id)
+        jql = f'labels = "{label}" ORDER BY created ASC'
         try:
-            return fetch_create_screen(client, self.key, issue_type.id)
+            next(iter(client.search(jql, ["labels"], page_size=1)), None)
         except JiraError as exc:
-            raise self.stop(
-                "Create screen",
-                f"The tracker could not read the create screen of {issue_type.name} in "
-                f"{self.key}. {exc.message}",
-            ) from None
-
-    def _story_filled(
-        self, client: JiraClient, fields: list[FieldInfo], on_screen: set[str]
-    ) -> set[str]:
-        """What a story create sets: the basics, components if configured, story points and
-        the epic field (a required one of those is the tracker's to fill, not a problem)."""
-        s = self.settings
-        filled = set(ALWAYS_FILLED) | ({"components"} if s.components else set())
-        points = find_story_points(fields, s.story_points_field, on_screen)
-        link = find_epic_link(fields, s.epic_link_field) if client.flavour != CLOUD else None
-        filled.update(f.id for f in (points, link) if f is not None)
-        filled.add("parent")
-        return filled
-
-    def _unfilled(
-        self, screen: Sequence[ScreenField], filled: set[str], type_name: str | None = None
-    ) -> None:
-        """Report each required field the tracker leaves empty."""
-        required = required_ids(screen)
-        where = f"{type_name} in {self.key}" if type_name else self.key
-        for f in screen:
-            if f.id not in required or f.id in filled:
-                continue
             self.fail(
-                "Epic create screen" if type_name else "Create screen",
-                f"Field '{f.name}' is required on the create screen of {where} but the "
-                "tracker does not fill it; make it optional or give it a default.",
+                "Search",
+                *in_words(
+                    exc,
+                    "search Jira (it finds its issues again after a lost answer and syncs their "
+                    "status that way)",
+                ),
             )
-
-    def story_points(
-        self, fields: list[FieldInfo], screen: list[ScreenField], story: IssueTypeInfo
-    ) -> None:
-        configured = self.settings.story_points_field
-        on_screen = {f.id for f in screen}
-        found = find_story_points(fields, configured, on_screen)
-        if found is None and configured:
-            self.fail(
-                "Story points",
-                f"Story points field '{configured}' (jira.story_points_field) does not exist on "
-                "this Jira site; set it to the field's id, or leave it empty to find the field by "
-                "name.",
-            )
-        elif found is None:
-            self.fail(
-                "Story points",
-                "No story points field was found on this Jira site (looked for 'Story Points' and "
-                "'Story point estimate'); set jira.story_points_field to the field's id.",
-            )
-        elif found.id not in on_screen:
-            self.fail(
-                "Story points",
-                f"Story points field '{found.name}' is not on the create screen of project "
-                f"{self.key}; add it to the create screen of {story.name}.",
-            )
-        else:
-            self.ok("Story points", f"Story points go to field '{found.name}' ({found.id}).")
-
-    def epic_link(
-        self,
-        client: JiraClient,
-        fields: list[FieldInfo],
-        screen: list[ScreenField],
-        story: IssueTypeInfo,
-    ) -> None:
-        on_screen = {f.id for f in screen}
-        if client.flavour == CLOUD:
-            if "parent" in on_screen:
-                self.ok("Epic link", "Stories are put under their epic with the parent field.")
-            else:
-                self.fail(
-                    "Epic link",
-                    f"Field 'Parent' is not on the create screen of project {self.key}, so "
-                    f"stories cannot be put under epics; add it to the create screen of "
-                    f"{story.name}.",
-                )
             return
-        configured = self.settings.epic_link_field
-        found = find_epic_link(fields, configured)
-        if found is None and configured:
-            self.fail(
-                "Epic link",
-                f"Epic Link field '{configured}' (jira.epic_link_field) does not exist on this "
-                "Jira site; set it to the field's id, or leave it empty to find it by name.",
-            )
-        elif found is None:
-            self.fail(
-                "Epic link",
-                "No Epic Link field was found on this Jira site, so stories cannot be put under "
-                "epics; make sure Jira Software is installed, or set jira.epic_link_field to the "
-                "field's id.",
-            )
-        elif found.id not in on_screen:
-            self.fail(
-                "Epic link",
-                f"Epic Link field '{found.name}' is not on the create screen of project "
-                f"{self.key}; add it to the create screen of {story.name}.",
-            )
-        else:
-            self.ok("Epic link", f"Stories are put under their epic with field '{found.name}'.")
+        how = (
+            "by GET, because something in front of Jira refuses POST searches"
+            if client.capabilities.search == "get"
+            else "by POST"
+        )
+        self.ok("Search", f"Jira answers the tracker's searches for label {label} ({how}).")
+
+    def status_sync(self, client: JiraClient) -> None:
+        try:
+            zone = fetch_time_zone(client)
+        except JiraError as exc:
+            self.fail("Status sync", *in_words(exc, "read the Jira account's profile"))
+            return
+        self.ok(
+            "Status sync",
+            f"The status sync reads Jira's dates in the account's time zone ({zone.key}).",
+        )

@@ -27,7 +27,7 @@ from sync.jira import connect
 from sync.jira.backoff import MAX_WAIT_SECONDS, backoff_seconds, rate_limit_seconds, with_jitter
 from sync.jira.capabilities import Capabilities
 from sync.jira.connect import CLOUD, DATACENTER, Flavour
-from sync.jira.errors import JiraBadResponse, JiraRejected, JiraUnauthorized
+from sync.jira.errors import JiraBadResponse, JiraError, JiraRejected, JiraUnauthorized
 from sync.jira.replies import (
     WRITES,
     Site,
@@ -44,6 +44,8 @@ __all__ = ["CLOUD", "DATACENTER", "MAX_BULK", "Flavour", "JiraClient"]
 log = logging.getLogger(__name__)
 
 MAX_BULK = 50  # POST /issue/bulk takes at most 50 issues per call
+# What a proxy answers to a method it refuses (and a server to one it lacks).
+REFUSED_METHOD = frozenset({405, 501})
 Json = Any
 
 
@@ -245,7 +247,9 @@ class JiraClient:
     def server_info(self) -> dict[str, Any]:
         """serverInfo: version, deploymentType, serverTitle ..."""
         path = self.api_path("serverInfo")
-        return expect_object(self.request("GET", path, idempotent=True), path)
+        info = expect_object(self.request("GET", path, idempotent=True), path)
+        self.server_version = str(info.get("version") or "")
+        return info
 
     def search(
         self,
@@ -259,7 +263,8 @@ class JiraClient:
         """Every issue matching `jql` with the given fields, page by page (lazily).
 
         Cloud: POST /rest/api/3/search/jql, paged by nextPageToken (no total; the old /search
-        answers 410 there). Data Center: POST /rest/api/2/search, paged by startAt/total.
+        answers 410 there). Data Center: POST /rest/api/2/search, paged by startAt/total. Either
+        goes by GET on a site that refuses POST search (see _search_page).
         `expand` e.g. ["changelog"]. `lenient` (Data Center only: validateQuery=warn) turns
         unknown issue ids or keys in the JQL into warnings instead of a 400; Cloud's search/jql
         has no such switch and always answers 400 naming them.
@@ -270,6 +275,33 @@ class JiraClient:
             yield from self._search_cloud(jql, list(fields), page_size, list(expand))
         else:
             yield from self._search_datacenter(jql, list(fields), page_size, list(expand), lenient)
+
+    def _search_page(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One page of a search, by POST (JQL in the body) unless the site has shown it
+        refuses that: a proxy or WAF in front of Jira may answer 405 to POST search while GET
+        with the JQL in the query string works. The first 405 switches this site to GET."""
+        if self.capabilities.search != "get":
+            try:
+                answer = self.request("POST", path, json=body, idempotent=True)
+            except JiraError as exc:
+                if exc.status not in REFUSED_METHOD:
+                    raise
+                log.warning(
+                    "Jira at %s refuses POST %s (HTTP %s); searching with GET from now on",
+                    self.base_url,
+                    path,
+                    exc.status,
+                )
+                self.capabilities.learn(search="get")
+            else:
+                if self.capabilities.search is None:
+                    self.capabilities.learn(search="post")
+                return expect_object(answer, path)
+        params = {
+            key: ",".join(map(str, value)) if isinstance(value, list) else value
+            for key, value in body.items()
+        }
+        return expect_object(self.request("GET", path, params=params, idempotent=True), path)
 
     def _search_cloud(
         self, jql: str, fields: list[str], size: int, expand: list[str]
@@ -283,7 +315,7 @@ class JiraClient:
             if token:
                 body["nextPageToken"] = token
             path = self.api_path("search/jql")
-            page = expect_object(self.request("POST", path, json=body, idempotent=True), path)
+            page = self._search_page(path, body)
             yield from _issues(page, path)
             following = page.get("nextPageToken")
             if not following or page.get("isLast") is True:
@@ -308,7 +340,7 @@ class JiraClient:
             if lenient:
                 body["validateQuery"] = "warn"
             path = self.api_path("search")
-            page = expect_object(self.request("POST", path, json=body, idempotent=True), path)
+            page = self._search_page(path, body)
             issues = _issues(page, path)
             yield from issues
             # Advance by what came back: the server may cap maxResults below our page size.

@@ -14,12 +14,15 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from sync.jira import sites
 from sync.jira.client import CLOUD, Flavour, JiraClient
+from sync.jira.createmeta import CreateMetaReader, IssueTypeInfo, ScreenField
 from sync.jira.errors import JiraBadResponse, JiraMisconfigured
 from sync.jira.replies import expect_object
 from tracker.config import JiraSettings
@@ -29,10 +32,12 @@ EPIC_LINK_NAME = "epic link"
 EPIC_LINK_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-link"
 EPIC_NAME_NAME = "epic name"
 EPIC_NAME_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-label"
-CREATEMETA_PAGE = 50
 # How Jira words a create or edit naming a field the screen lacks or the site does not have:
 # "Field 'customfield_10016' cannot be set. It is not on the appropriate screen, or unknown."
 NOT_ON_SCREEN = ("cannot be set", "appropriate screen")
+# How long metadata stored in the database is trusted without a refresh. Jira's refusal of a
+# field it chose drops it sooner (MetadataCache.forget); `tracker jira check --refresh` at once.
+STORED_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -43,22 +48,6 @@ class FieldInfo:
     name: str
     custom: bool = False
     plugin: str = ""  # schema.custom, e.g. the Epic Link field's greenhopper type
-
-
-@dataclass(frozen=True)
-class ScreenField:
-    """One field of a create screen (createmeta)."""
-
-    id: str
-    name: str
-    required: bool = False
-    has_default: bool = False
-
-
-@dataclass(frozen=True)
-class IssueTypeInfo:
-    id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +108,28 @@ class SiteMetadata:
             for field_id, text in field_errors.items()
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready copy, for the database (sync/jira/sites.py)."""
+        data = asdict(self)
+        for name, value in data.items():
+            if isinstance(value, frozenset):
+                data[name] = sorted(value)
+        data["discovered_at"] = self.discovered_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SiteMetadata:
+        """The metadata `to_json` stored; raises ValueError if it is not that shape."""
+        try:
+            values = dict(data)
+            for item in dataclass_fields(cls):
+                if item.name in values and "frozenset" in str(item.type):
+                    values[item.name] = frozenset(values[item.name])
+            values["discovered_at"] = datetime.fromisoformat(values["discovered_at"])
+            return cls(**values)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"stored Jira metadata is unreadable: {exc}") from exc
+
 
 # ---- the calls --------------------------------------------------------------------------------
 def fetch_fields(client: JiraClient) -> list[FieldInfo]:
@@ -150,49 +161,6 @@ def fetch_project(client: JiraClient, key: str) -> ProjectInfo:
     return ProjectInfo(
         str(raw.get("id", "")), str(raw.get("key") or key), str(raw.get("name") or key), names
     )
-
-
-def fetch_issue_types(client: JiraClient, project_key: str) -> list[IssueTypeInfo]:
-    """Issue types the account can create in the project."""
-    path = client.api_path(f"issue/createmeta/{project_key}/issuetypes")
-    return [
-        IssueTypeInfo(str(t["id"]), str(t.get("name", "")))
-        for t in _pages(client, path, "issueTypes")
-        if t.get("id")
-    ]
-
-
-def fetch_create_screen(client: JiraClient, project_key: str, type_id: str) -> list[ScreenField]:
-    """Fields on the create screen of one issue type in the project."""
-    path = client.api_path(f"issue/createmeta/{project_key}/issuetypes/{type_id}")
-    return [
-        ScreenField(
-            str(f.get("fieldId") or f.get("key")),
-            str(f.get("name") or f.get("fieldId") or f.get("key")),
-            bool(f.get("required")),
-            bool(f.get("hasDefaultValue")),
-        )
-        for f in _pages(client, path, "fields")
-        if f.get("fieldId") or f.get("key")
-    ]
-
-
-def _pages(client: JiraClient, path: str, cloud_key: str) -> list[dict[str, Any]]:
-    """All items of a createmeta listing: Cloud pages as {<cloud_key>: [...], total}, Data
-    Center as {values: [...], isLast}."""
-    items: list[dict[str, Any]] = []
-    start = 0
-    while True:
-        params = {"startAt": start, "maxResults": CREATEMETA_PAGE}
-        page = expect_object(client.request("GET", path, params=params, idempotent=True), path)
-        chunk = page.get(cloud_key, page.get("values"))
-        if not isinstance(chunk, list):
-            raise JiraBadResponse(f"Jira's answer to {path} has no list of {cloud_key}.")
-        items.extend(i for i in chunk if isinstance(i, dict))
-        start += len(chunk)
-        total = page.get("total")
-        if not chunk or page.get("isLast") is True or (isinstance(total, int) and start >= total):
-            return items
 
 
 # ---- the choices ------------------------------------------------------------------------------
@@ -253,16 +221,24 @@ def missing_issue_type(
 
 # ---- discovery and its cache ------------------------------------------------------------------
 def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
-    """Read the site's metadata (six calls, five without an epic type, in two rounds of
-    parallel requests). Raises JiraMisconfigured if the story issue type cannot be created in
-    the project, and the client's errors for anything else."""
-    # The calls are independent within each round; one round trip each instead of six.
+    """Read the site's metadata: serverInfo, the field list, the project and its createmeta,
+    in parallel rounds (six calls on the paged createmeta, four on the old one). Raises
+    JiraMisconfigured if the story issue type cannot be created in the project, and the
+    client's errors for anything else."""
+    reader = CreateMetaReader(client, settings.project_key)
+    # The version decides which createmeta to try first, unless the site has shown it already:
+    # then the issue types can be asked for in the first round.
+    style_known = client.capabilities.createmeta is not None or client.flavour == CLOUD
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="jira-discovery") as pool:
         info_call = pool.submit(client.server_info)
         fields_call = pool.submit(fetch_fields, client)
         project_call = pool.submit(fetch_project, client, settings.project_key)
-        types_call = pool.submit(fetch_issue_types, client, settings.project_key)
-        info, fields, project = info_call.result(), fields_call.result(), project_call.result()
+        types_call = pool.submit(reader.issue_types) if style_known else None
+        info = info_call.result()
+        if types_call is None:  # the version is known now
+            types_call = pool.submit(reader.issue_types)
+        # The project first: a missing one also fails the createmeta calls, less clearly.
+        fields, project = fields_call.result(), project_call.result()
         types = types_call.result()
     story = find_issue_type(types, settings.story_issue_type)
     if story is None:
@@ -273,8 +249,8 @@ def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
         )
     epic = find_issue_type(types, settings.epic_issue_type)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="jira-discovery") as pool:
-        story_call = pool.submit(fetch_create_screen, client, project.key, story.id)
-        epic_call = pool.submit(fetch_create_screen, client, project.key, epic.id) if epic else None
+        story_call = pool.submit(reader.screen, story)
+        epic_call = pool.submit(reader.screen, epic) if epic else None
         story_screen = story_call.result()
         epic_screen = epic_call.result() if epic_call else []
     story_ids = frozenset(f.id for f in story_screen)
@@ -359,7 +335,10 @@ class MetadataCache:
             # Another thread discovered while this one waited: that answer is fresh enough.
             if entry is not None and entry.generation > seen:
                 return entry.metadata
-            metadata = discover(client, settings)
+            stored = None if refresh else _stored(client, key)
+            metadata = stored or discover(client, settings)
+            if stored is None:
+                client.learnt_metadata = {"key": list(key), "site": metadata.to_json()}
             with self._lock:
                 self._generation += 1
                 self._entries[key] = _Entry(metadata, self._clock(), self._generation)
@@ -371,10 +350,26 @@ class MetadataCache:
         with self._lock:
             for key in [key for key in self._entries if key[0] == base_url]:
                 del self._entries[key]
+        sites.forget_metadata(base_url)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _stored(client: JiraClient, key: tuple[str, ...]) -> SiteMetadata | None:
+    """The metadata the database held for this site when the client was opened, if it was
+    discovered for the same settings and less than STORED_FOR ago."""
+    stored = client.stored_metadata
+    if not stored or stored.get("key") != list(key) or not isinstance(stored.get("site"), dict):
+        return None
+    try:
+        metadata = SiteMetadata.from_json(stored["site"])
+    except ValueError:
+        return None
+    if datetime.now(UTC) - metadata.discovered_at > STORED_FOR:
+        return None
+    return metadata
 
 
 # The process-wide cache the push and pull jobs share.

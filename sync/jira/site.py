@@ -1,7 +1,5 @@
 """The few facts about a Jira site the status sync needs, kept in this process for an hour:
 
-- the deployment flavour, when `jira.deployment = "auto"` (else detecting it costs a serverInfo
-  call on every run);
 - the id of Jira Software's Sprint field, which differs per site (GET /field; None when the
   site has no Jira Software);
 - the API user's profile time zone (GET /myself), because Jira reads the dates in JQL in the
@@ -22,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sync.jira.client import Flavour, JiraClient
+from sync.jira.client import JiraClient
 from sync.jira.discovery import FieldInfo, fetch_fields
 from sync.jira.replies import expect_object
 
@@ -85,15 +83,6 @@ class SiteFacts:
     def _put(self, base_url: str, name: str, value: Any) -> None:
         with self._lock:
             self._facts[(base_url.rstrip("/"), name)] = _Fact(value, self._clock())
-
-    def flavour(self, base_url: str) -> Flavour | None:
-        """The flavour a client for this site found, or None if unknown or stale."""
-        fact = self._get(base_url, "flavour")
-        return None if fact is None else fact.value
-
-    def remember_flavour(self, base_url: str, flavour: Flavour) -> None:
-        if self.flavour(base_url) != flavour:
-            self._put(base_url, "flavour", flavour)
 
     def sync_facts(
         self, client: JiraClient, *, time_zone: bool

@@ -6,7 +6,9 @@ Two ways in:
 - by id, 100 at a time (`id in (...)`), for the full reconcile. An id Jira no longer shows
   (deleted, or hidden from the account) makes Cloud's search/jql answer 400 naming it; the
   batch is asked again without the ids named. Data Center's /search takes validateQuery=warn
-  and just leaves them out, so one call per batch there whatever is missing.
+  and just leaves them out, so one call per batch there whatever is missing. A site that
+  ignores the clause (it answers with issues not asked for) is caught on the first page and
+  remembered; its issues are then read by the site label (`by_label`).
 
 Search results embed the changelog (expand=changelog) but real sites cut it short for busy
 issues (`total` above the histories held); only then is that issue's whole changelog fetched.
@@ -14,6 +16,7 @@ issues (`total` above the histories held); only then is that issue's whole chang
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +33,8 @@ from tracker.services.jira_status.snapshots import IssueSnapshot
 
 __all__ = [
     "Fetched",
+    "IdFilterIgnored",
+    "by_label",
     "fetch_by_ids",
     "ids_jql",
     "ids_named",
@@ -37,6 +42,8 @@ __all__ = [
     "updated_jql",
     "updated_pages",
 ]
+
+log = logging.getLogger(__name__)
 
 EXPAND = ("changelog",)
 CHANGELOG_PAGE = 100
@@ -145,9 +152,15 @@ class Fetched:
     missing: list[str] = field(default_factory=list)
 
 
+class IdFilterIgnored(Exception):
+    """Jira answered `id in (...)` with issues that were not asked for: the site ignores the
+    clause, and paging on would walk the whole project. The caller switches to `by_label`."""
+
+
 def fetch_by_ids(client: JiraClient, ids: Sequence[str], *, sprint_field: str | None) -> Fetched:
     """The issues with these ids (one call, one more on Cloud when some are gone). Raises the
-    client's errors, and JiraRejected when Jira refuses the query for another reason."""
+    client's errors, JiraRejected when Jira refuses the query for another reason, and
+    IdFilterIgnored (after one page) when the answer is not the filtered set."""
     remaining = list(ids)
     gone: set[str] = set()
     while remaining:
@@ -159,7 +172,7 @@ def fetch_by_ids(client: JiraClient, ids: Sequence[str], *, sprint_field: str | 
             lenient=True,
         )
         try:
-            issues = list(search)
+            issues = _only_asked_for(client, search, set(remaining))
         except JiraRejected as exc:
             named = ids_named(exc.messages, remaining)
             if not named:
@@ -171,3 +184,70 @@ def fetch_by_ids(client: JiraClient, ids: Sequence[str], *, sprint_field: str | 
         returned = {s.jira_id for s in found}
         return Fetched(found, [i for i in ids if i not in returned])
     return Fetched([], [i for i in ids if i in gone])
+
+
+def _only_asked_for(
+    client: JiraClient, search: Iterator[dict[str, Any]], wanted: set[str]
+) -> list[dict[str, Any]]:
+    """The search's issues, all of them asked for; at the first that was not, the site is
+    known to ignore `id in (...)` and IdFilterIgnored is raised before another page is read."""
+    issues: list[dict[str, Any]] = []
+    for issue in search:
+        if str(issue.get("id") or "") not in wanted:
+            client.capabilities.learn(id_in=False)
+            log.warning(
+                "Jira at %s ignores `id in (...)` in searches; the reconcile finds the "
+                "tracked issues by the site label instead",
+                client.base_url,
+            )
+            raise IdFilterIgnored(client.base_url)
+        issues.append(issue)
+    if issues and client.capabilities.id_in is None:
+        client.capabilities.learn(id_in=True)
+    return issues
+
+
+def by_label(
+    client: JiraClient,
+    label: str,
+    ids: Sequence[str],
+    *,
+    sprint_field: str | None,
+    page_size: int,
+) -> Iterator[Fetched]:
+    """The tracked issues on a site that ignores `id in (...)`: every issue carrying the site
+    label, page by page (only the tracked ones kept), then each tracked id the label search did
+    not return (pushed before the label existed, or linked by hand) fetched on its own; those
+    Jira does not show are missing."""
+    wanted = set(ids)
+    seen: set[str] = set()
+    jql = f"labels = {_quoted(label)} {ORDER}"
+    for page in updated_pages(client, jql, sprint_field=sprint_field, page_size=page_size):
+        kept = [s for s in page if s.jira_id in wanted]
+        seen.update(s.jira_id for s in kept)
+        if kept:
+            yield Fetched(kept)
+    rest = [i for i in ids if i not in seen]
+    for start in range(0, len(rest), page_size):
+        chunk = rest[start : start + page_size]
+        found: list[IssueSnapshot] = []
+        missing: list[str] = []
+        for jira_id in chunk:
+            raw = _issue_by_id(client, jira_id, sprint_field)
+            if raw is None:
+                missing.append(jira_id)
+            else:
+                found.extend(snapshots(client, [raw], sprint_field))
+        yield Fetched(found, missing)
+
+
+def _issue_by_id(
+    client: JiraClient, jira_id: str, sprint_field: str | None
+) -> dict[str, Any] | None:
+    path = client.api_path(f"issue/{quote(jira_id, safe='')}")
+    params = {"fields": ",".join(sync_fields(sprint_field)), "expand": ",".join(EXPAND)}
+    try:
+        answer = client.request("GET", path, params=params, idempotent=True)
+    except JiraNotFound:
+        return None
+    return expect_object(answer, path)

@@ -10,7 +10,9 @@ jobs that start them.
   reconcile does, by id, which also covers issues pushed before they carried the site label.
 - Full reconcile (daily): every tracked issue by id, `sync.batch_size` per call, up to
   `jira.max_concurrency` calls at a time, applied in order in this thread; ids Jira no longer
-  shows are marked missing (data kept).
+  shows are marked missing (data kept). On a site that ignores `id in (...)` (it answers with
+  issues not asked for) the reconcile reads the issues carrying the site label instead, and
+  fetches on its own each tracked issue that search did not return.
 
 Each page or batch is applied and committed on its own, so a run that fails halfway keeps what
 it applied; the run records the reason in one sentence and the scheduled job backs off.
@@ -29,12 +31,21 @@ from itertools import islice
 
 from flask import Flask
 
+from sync.jira import sites
 from sync.jira.client import JiraClient
 from sync.jira.errors import JiraError
 from sync.jira.site import site_facts
 from sync.jobs.owners import scheduler_owner
 from sync.mapping.payload import site_label
-from sync.pull.fetch import Fetched, fetch_by_ids, jql_date, updated_jql, updated_pages
+from sync.pull.fetch import (
+    Fetched,
+    IdFilterIgnored,
+    by_label,
+    fetch_by_ids,
+    jql_date,
+    updated_jql,
+    updated_pages,
+)
 from tracker.config import JiraSettings, Settings
 from tracker.db import session_scope
 from tracker.models import utcnow
@@ -114,11 +125,11 @@ def run_sync(
     calls, error = 0, ""
     client: JiraClient | None = None
     try:
-        client = _connect(settings.jira, client_factory)
-        if window is not None:
-            _incremental(app, client, settings, window, tally, clock)
-        else:
-            _reconcile(app, client, settings, tally, clock)
+        with sites.connected(app, settings.jira, client_factory) as client:
+            if window is not None:
+                _incremental(app, client, settings, window, tally, clock)
+            else:
+                _reconcile(app, client, settings, tally, clock)
     except JiraError as exc:
         error = exc.message
         log.warning("status sync %d (%s) failed: %s", run_id, kind.value, error)
@@ -126,9 +137,7 @@ def run_sync(
         log.exception("status sync %d (%s) stopped on an unexpected error", run_id, kind.value)
         error = f"The sync stopped on an unexpected error ({type(exc).__name__}); see the log."
     finally:
-        if client is not None:
-            calls = client.calls
-            client.close()
+        calls = client.calls if client is not None else 0
     state = RunState.FAILED if error else RunState.SUCCEEDED
     with session_scope(app) as session:
         sync_runs.finish_run(
@@ -167,15 +176,6 @@ def run_sync(
         error=error,
         seconds=seconds,
     )
-
-
-def _connect(jira: JiraSettings, factory: ClientFactory | None) -> JiraClient:
-    """A client for the site, without detecting its flavour again when it is known."""
-    build = factory or JiraClient.from_settings
-    known = site_facts.flavour(jira.base_url) if jira.deployment == "auto" else None
-    client = build(jira.model_copy(update={"deployment": known}) if known else jira)
-    site_facts.remember_flavour(jira.base_url, client.flavour)
-    return client
 
 
 def _apply(
@@ -228,6 +228,26 @@ def _reconcile(
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
     if not batches:
         return
+    if client.capabilities.id_in is not False:
+        try:
+            _reconcile_by_ids(app, client, settings, batches, sprint_field, tally, clock)
+            return
+        except IdFilterIgnored:
+            pass  # what was applied stays applied; the label search covers every id again
+    label = site_label(settings.jira.site_id)
+    for fetched in by_label(client, label, ids, sprint_field=sprint_field, page_size=size):
+        _apply(app, settings, fetched.snapshots, fetched.missing, tally, clock)
+
+
+def _reconcile_by_ids(
+    app: Flask,
+    client: JiraClient,
+    settings: Settings,
+    batches: list[list[str]],
+    sprint_field: str | None,
+    tally: _Tally,
+    clock: Clock,
+) -> None:
     workers = max(1, min(settings.jira.max_concurrency, len(batches)))
 
     def fetch(batch: list[str]) -> Fetched:

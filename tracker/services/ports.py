@@ -69,6 +69,8 @@ class CheckResult:
     name: str
     ok: bool
     message: str
+    # Jira's own answer behind a failure (endpoint, status, its words), for whoever digs further.
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ ALL_CHECKS = [
     "Story points",
     "Epic link",
     "Epic create screen",
+    "Search",
+    "Status sync",
 ]
 TEAM = FieldDef(
     "customfield_10100",
@@ -277,7 +279,10 @@ def test_jira_failures_become_results_not_exceptions(start_fake: Any) -> None:
     results = run(settings_for(fake, max_attempts=2))
 
     assert results[-1].name == "Project"
-    assert results[-1].message.startswith("Jira failed with HTTP 500 on GET /rest/api/")
+    assert results[-1].message == (
+        "Jira failed when asked to read project OPS; look at Jira's logs, or try again later."
+    )
+    assert results[-1].detail.startswith("Jira failed with HTTP 500 on GET /rest/api/")
     assert fake.call_count(r"/project/OPS$") == 2  # a read is retried before giving up
 
 
