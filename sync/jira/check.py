@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
+from typing import Any
 
 from flask import Flask
 
@@ -22,9 +23,11 @@ from sync.jira.createmeta import CreateMetaReader, IssueTypeInfo
 from sync.jira.discovery import (
     FieldInfo,
     ProjectInfo,
+    assemble,
     fetch_fields,
     fetch_project,
     find_issue_type,
+    metadata_cache,
     missing_issue_type,
 )
 from sync.jira.errors import (
@@ -115,7 +118,7 @@ class _Run(ScreenChecks):
 
     # ---- against the site --------------------------------------------------------------------
     def against(self, client: JiraClient) -> None:
-        self.connection(client)
+        info = self.connection(client)
         fields = self.credentials(client)
         project = self.project(client)
         self.components(project)
@@ -123,12 +126,25 @@ class _Run(ScreenChecks):
         screen = self.story_screen(client, fields, story)
         self.story_points(fields, screen, story)
         self.epic_link(client, fields, screen, story)
-        if epic is not None:
-            self.epic_screen(client, fields, epic)
+        epic_screen = self.epic_screen(client, fields, epic) if epic is not None else []
+        # What was read is what a push's discovery reads: keep it, so the next push (in any
+        # process) needs no discovery of its own.
+        metadata = assemble(
+            client,
+            self.settings,
+            info=info,
+            fields=fields,
+            project=project,
+            story=story,
+            epic=epic,
+            story_screen=screen,
+            epic_screen=epic_screen,
+        )
+        metadata_cache.put(client, self.settings, metadata)
         self.search(client)
         self.status_sync(client)
 
-    def connection(self, client: JiraClient) -> None:
+    def connection(self, client: JiraClient) -> dict[str, Any]:
         try:
             info = client.server_info()
         except JiraUnauthorized as exc:
@@ -149,6 +165,7 @@ class _Run(ScreenChecks):
                 f"jira.deployment says {kind} but Jira at {client.base_url} is {real}; set "
                 f'jira.deployment to "{wanted}" or "auto".',
             )
+        return info
 
     def credentials(self, client: JiraClient) -> list[FieldInfo]:
         # serverInfo may answer anonymously, so the field list (which needs a login) decides.

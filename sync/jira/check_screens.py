@@ -86,7 +86,9 @@ class ScreenChecks:
             )
         return screen
 
-    def epic_screen(self, client: JiraClient, fields: list[FieldInfo], epic: IssueTypeInfo) -> None:
+    def epic_screen(
+        self, client: JiraClient, fields: list[FieldInfo], epic: IssueTypeInfo
+    ) -> list[ScreenField]:
         screen = self._screen(client, epic)
         reported = len(self.results)
         filled = set(ALWAYS_FILLED)
@@ -102,6 +104,7 @@ class ScreenChecks:
                 f"The create screen of {epic.name} in {self.key} requires no field the tracker "
                 "leaves empty.",
             )
+        return screen
 
     def _screen(self, client: JiraClient, issue_type: IssueTypeInfo) -> list[ScreenField]:
         try:

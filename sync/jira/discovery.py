@@ -253,6 +253,32 @@ def discover(client: JiraClient, settings: JiraSettings) -> SiteMetadata:
         epic_call = pool.submit(reader.screen, epic) if epic else None
         story_screen = story_call.result()
         epic_screen = epic_call.result() if epic_call else []
+    return assemble(
+        client,
+        settings,
+        info=info,
+        fields=fields,
+        project=project,
+        story=story,
+        epic=epic,
+        story_screen=story_screen,
+        epic_screen=epic_screen,
+    )
+
+
+def assemble(
+    client: JiraClient,
+    settings: JiraSettings,
+    *,
+    info: Mapping[str, Any],
+    fields: Sequence[FieldInfo],
+    project: ProjectInfo,
+    story: IssueTypeInfo,
+    epic: IssueTypeInfo | None,
+    story_screen: Sequence[ScreenField],
+    epic_screen: Sequence[ScreenField],
+) -> SiteMetadata:
+    """The metadata from what was read (by `discover`, or by the connection check)."""
     story_ids = frozenset(f.id for f in story_screen)
     points = find_story_points(fields, settings.story_points_field, story_ids)
     cloud = client.flavour == CLOUD
@@ -313,15 +339,7 @@ class MetadataCache:
         self, client: JiraClient, settings: JiraSettings, refresh: bool = False
     ) -> SiteMetadata:
         """The cached metadata, or freshly discovered if absent, expired or `refresh`."""
-        key = (
-            client.base_url,
-            client.flavour,
-            settings.project_key,
-            settings.story_issue_type,
-            settings.epic_issue_type,
-            settings.story_points_field,
-            settings.epic_link_field,
-        )
+        key = _key(client, settings)
         with self._lock:
             entry = self._entries.get(key)
             fresh = entry is not None and self._clock() - entry.stored_at < self.ttl_seconds
@@ -336,13 +354,24 @@ class MetadataCache:
             if entry is not None and entry.generation > seen:
                 return entry.metadata
             stored = None if refresh else _stored(client, key)
-            metadata = stored or discover(client, settings)
-            if stored is None:
-                client.learnt_metadata = {"key": list(key), "site": metadata.to_json()}
-            with self._lock:
-                self._generation += 1
-                self._entries[key] = _Entry(metadata, self._clock(), self._generation)
-            return metadata
+            if stored is not None:
+                self._keep(key, stored)
+                return stored
+            return self.put(client, settings, discover(client, settings))
+
+    def put(
+        self, client: JiraClient, settings: JiraSettings, metadata: SiteMetadata
+    ) -> SiteMetadata:
+        """Keep freshly read metadata here and (through the client) in the database."""
+        key = _key(client, settings)
+        client.learnt_metadata = {"key": list(key), "site": metadata.to_json()}
+        self._keep(key, metadata)
+        return metadata
+
+    def _keep(self, key: tuple[str, ...], metadata: SiteMetadata) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries[key] = _Entry(metadata, self._clock(), self._generation)
 
     def forget(self, base_url: str) -> None:
         """Drop what is known about the site at `base_url`: the next `get` discovers again
@@ -355,6 +384,19 @@ class MetadataCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _key(client: JiraClient, settings: JiraSettings) -> tuple[str, ...]:
+    """What discovery depends on: a changed setting is a different entry."""
+    return (
+        client.base_url,
+        client.flavour,
+        settings.project_key,
+        settings.story_issue_type,
+        settings.epic_issue_type,
+        settings.story_points_field,
+        settings.epic_link_field,
+    )
 
 
 def _stored(client: JiraClient, key: tuple[str, ...]) -> SiteMetadata | None:
