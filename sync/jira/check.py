@@ -27,7 +27,6 @@ from sync.jira.discovery import (
     fetch_fields,
     fetch_project,
     find_issue_type,
-    metadata_cache,
     missing_issue_type,
 )
 from sync.jira.errors import (
@@ -37,6 +36,7 @@ from sync.jira.errors import (
     JiraNotFound,
     JiraUnauthorized,
 )
+from sync.jira.metadata_store import metadata_cache
 from sync.jira.site import fetch_time_zone
 from sync.mapping.payload import site_label
 from tracker.config import JiraSettings, Settings

@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 
 from sync.jira.backoff import backoff_seconds
 from sync.jira.client import JiraClient
-from sync.jira.discovery import SiteMetadata, metadata_cache
+from sync.jira.discovery import SiteMetadata
 from sync.jira.errors import (
     JiraError,
     JiraForbidden,
@@ -47,6 +47,7 @@ from sync.jira.errors import (
     JiraRejected,
     JiraUnauthorized,
 )
+from sync.jira.metadata_store import metadata_cache
 from sync.mapping.payload import (
     Created,
     Outcome,

@@ -12,8 +12,8 @@ from collections.abc import Collection
 from sqlmodel import Session
 
 from sync.jira.client import JiraClient
-from sync.jira.discovery import metadata_cache
 from sync.jira.errors import JiraNotFound, JiraRejected
+from sync.jira.metadata_store import metadata_cache
 from sync.mapping.payload import Created, browse_url, story_edit_fields
 from tracker.config import Settings
 from tracker.errors import Conflict, NotFound, PermissionDenied

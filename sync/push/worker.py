@@ -22,7 +22,6 @@ from flask import Flask
 from sync.jira import sites
 from sync.jira.backoff import with_jitter
 from sync.jira.client import MAX_BULK, JiraClient
-from sync.jira.discovery import metadata_cache
 from sync.jira.errors import (
     JiraBadResponse,
     JiraError,
@@ -30,6 +29,7 @@ from sync.jira.errors import (
     JiraServerError,
     JiraUnavailable,
 )
+from sync.jira.metadata_store import metadata_cache
 from sync.jobs.owners import thread_owner
 from sync.push.engine import BatchReport, LeaseLost, PushRun, PushStopped, push_batch
 from tracker.config import JiraSettings, Settings

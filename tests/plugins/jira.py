@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sync.jira.discovery import metadata_cache
+from sync.jira.metadata_store import metadata_cache
 from sync.jira.site import site_facts
 from tests.fakejira import FakeJira
 from tests.helpers.jira import SECRET_TOKEN

@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from flask import Flask
 
-from sync.jira.discovery import metadata_cache
+from sync.jira.metadata_store import metadata_cache
 from sync.jira.site import site_facts
 from tests.fakejira import FakeJira
 from tests.helpers.jira import jira_config

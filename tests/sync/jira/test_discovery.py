@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 
 from sync.jira.client import JiraClient
-from sync.jira.discovery import (
-    FieldInfo,
-    MetadataCache,
-    discover,
-    find_epic_link,
-    find_story_points,
-)
+from sync.jira.discovery import FieldInfo, discover, find_epic_link, find_story_points
 from sync.jira.errors import JiraMisconfigured, JiraNotFound
+from sync.jira.metadata_store import MetadataCache
 from tests.fakejira import FakeJira
 from tracker.config import JiraSettings
 
