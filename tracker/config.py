@@ -78,6 +78,9 @@ class JiraSettings(_Section):
     email: str = ""
     api_token: SecretStr = SecretStr("")
     personal_access_token: SecretStr = SecretStr("")
+    # Server/Data Center without personal access tokens (before 8.14): basic auth.
+    username: str = ""
+    password: SecretStr = SecretStr("")
     project_key: str = ""
     # "auto" asks serverInfo; "cloud" or "datacenter" skips the question.
     deployment: Literal["auto", "cloud", "datacenter"] = "auto"
@@ -327,11 +330,13 @@ def _check_rules(settings: Settings) -> None:
         tokens = {
             "jira.api_token": jira.api_token.get_secret_value(),
             "jira.personal_access_token": jira.personal_access_token.get_secret_value(),
+            "jira.password": jira.password.get_secret_value(),
         }
         if not any(tokens.values()):
             raise ConfigError(
                 "Config key 'jira.api_token' (Cloud) or 'jira.personal_access_token' (Data Center) "
-                "is required when jira.base_url is set."
+                "is required when jira.base_url is set (or jira.username and jira.password for "
+                "Jira Server before 8.14)."
             )
         for key, token in tokens.items():
             if token and token in PLACEHOLDER_SECRETS and settings.env == "production":

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from sync.jira import sites
+from sync.jira import connect, sites
 from sync.jira.check_screens import ScreenChecks, Stop
 from sync.jira.check_words import in_words
 from sync.jira.client import CLOUD, JiraClient
@@ -90,7 +90,8 @@ class _Run(ScreenChecks):
         s = self.settings
         problem = None
         cloud_ready = bool(s.email and s.api_token.get_secret_value())
-        dc_ready = bool(s.personal_access_token.get_secret_value())
+        basic = bool(s.username and s.password.get_secret_value())
+        dc_ready = bool(s.personal_access_token.get_secret_value()) or basic
         if not s.base_url:
             problem = "Jira is not configured: set jira.base_url, jira.project_key and the token."
         elif not s.project_key:
@@ -99,8 +100,7 @@ class _Run(ScreenChecks):
             problem = "Jira Cloud needs an account email and API token: set jira.email and "
             problem += "jira.api_token."
         elif s.deployment == "datacenter" and not dc_ready:
-            problem = "Jira Data Center needs a personal access token: set "
-            problem += "jira.personal_access_token."
+            problem = connect.NO_DATACENTER_CREDENTIALS
         elif not (cloud_ready or dc_ready):
             problem = "No Jira credentials are configured: set jira.email and jira.api_token "
             problem += "(Cloud) or jira.personal_access_token (Data Center)."
@@ -175,11 +175,12 @@ class _Run(ScreenChecks):
             raise self.stop("Credentials", exc.message) from None
         except JiraError as exc:
             raise self.stop("Fields", *in_words(exc, "read Jira's list of fields")) from None
-        who = (
-            f"the account {self.settings.email}"
-            if client.flavour == CLOUD
-            else "the personal access token"
-        )
+        if client.flavour == CLOUD:
+            who = f"the account {self.settings.email}"
+        elif self.settings.personal_access_token.get_secret_value():
+            who = "the personal access token"
+        else:
+            who = f"the account {self.settings.username}"
         self.ok("Credentials", f"Jira accepts {who}.")
         return fields
 

@@ -137,7 +137,7 @@ class JiraClient:
                 return client
             client.close()
             return build(detected)
-        raise connect.refused(tried)
+        raise connect.refused(tried, settings)
 
     # ---- plumbing ---------------------------------------------------------------------------
     def api_path(self, path: str) -> str:

@@ -36,6 +36,11 @@ DATACENTER: Final = "datacenter"
 
 CLOUD_HINT = "check jira.email and jira.api_token"
 DATACENTER_HINT = "check jira.personal_access_token"
+SERVER_BASIC_HINT = "check jira.username and jira.password"
+NO_DATACENTER_CREDENTIALS = (
+    "Jira Data Center needs a personal access token: set jira.personal_access_token (or, on "
+    "Jira Server before 8.14, jira.username and jira.password)."
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ def login(settings: JiraSettings, flavour: Flavour) -> Login:
     """The session for a known flavour; raises JiraNotConfigured if its credentials are empty."""
     token = settings.api_token.get_secret_value()
     pat = settings.personal_access_token.get_secret_value()
+    password = settings.password.get_secret_value()
     auth: dict[str, Any]
     if flavour == CLOUD:
         if not (settings.email and token):
@@ -69,12 +75,12 @@ def login(settings: JiraSettings, flavour: Flavour) -> Login:
                 "jira.api_token."
             )
         auth, hint = {"basic_auth": (settings.email, token)}, CLOUD_HINT
-    else:
-        if not pat:
-            raise JiraNotConfigured(
-                "Jira Data Center needs a personal access token: set jira.personal_access_token."
-            )
+    elif pat:
         auth, hint = {"token_auth": pat}, DATACENTER_HINT
+    elif settings.username and password:
+        auth, hint = {"basic_auth": (settings.username, password)}, SERVER_BASIC_HINT
+    else:
+        raise JiraNotConfigured(NO_DATACENTER_CREDENTIALS)
     jira = JIRA(
         server=settings.base_url,
         options={"rest_api_version": "3" if flavour == CLOUD else "2", "check_update": False},
@@ -83,7 +89,14 @@ def login(settings: JiraSettings, flavour: Flavour) -> Login:
         timeout=settings.timeout_seconds,
         **auth,
     )
-    return Login(jira, flavour, hint, (token, pat, _basic_credential(settings.email, token)))
+    secrets = (
+        token,
+        pat,
+        password,
+        _basic_credential(settings.email, token),
+        _basic_credential(settings.username, password),
+    )
+    return Login(jira, flavour, hint, secrets)
 
 
 def _basic_credential(email: str, token: str) -> str:
@@ -96,7 +109,9 @@ def candidates(settings: JiraSettings) -> list[Flavour]:
     found: list[Flavour] = []
     if settings.email and settings.api_token.get_secret_value():
         found.append(CLOUD)
-    if settings.personal_access_token.get_secret_value():
+    if settings.personal_access_token.get_secret_value() or (
+        settings.username and settings.password.get_secret_value()
+    ):
         found.append(DATACENTER)
     if not found:
         raise JiraNotConfigured(
@@ -113,13 +128,15 @@ def reported_flavour(server_info: object) -> Flavour:
     return DATACENTER
 
 
-def refused(tried: Sequence[Flavour]) -> JiraUnauthorized:
+def refused(tried: Sequence[Flavour], settings: JiraSettings) -> JiraUnauthorized:
     """The error when Jira refused every credential tried, naming the settings to check."""
-    hint = {CLOUD: CLOUD_HINT, DATACENTER: DATACENTER_HINT}
+    basic = not settings.personal_access_token.get_secret_value()
+    server = SERVER_BASIC_HINT if basic else DATACENTER_HINT
+    hint = {CLOUD: CLOUD_HINT, DATACENTER: server}
     if len(tried) > 1:
         hint = {
             CLOUD: f"{CLOUD_HINT} (Cloud)",
-            DATACENTER: "jira.personal_access_token (Data Center)",
+            DATACENTER: server.removeprefix("check ") + " (Data Center)",
         }
     return JiraUnauthorized(
         "Jira refused the credentials: " + " or ".join(hint[c] for c in tried) + ".",

@@ -27,7 +27,7 @@ from tracker.db import session_scope
 from tracker.models import JiraSite
 from tracker.services import jira_sites
 
-__all__ = ["ClientFactory", "connected", "forget_metadata", "stored_flavour"]
+__all__ = ["ClientFactory", "connected", "forget_metadata", "reset", "stored_flavour"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,13 @@ def forget_metadata(base_url: str) -> None:
     next `connected` block to end drops it from the database, and no client loads it again."""
     with _stale_lock:
         _stale.add(base_url.rstrip("/"))
+
+
+def reset() -> None:
+    """Forget every stale mark (tests: fakes reuse ports, so one test's site must not reach
+    the next)."""
+    with _stale_lock:
+        _stale.clear()
 
 
 def _is_stale(base_url: str) -> bool:

@@ -5,6 +5,7 @@ Typical fixture (none is registered in conftest; make your own)::
     @pytest.fixture
     def jira_fake():
         with FakeJira("cloud") as fake:          # or FakeJira("datacenter", latency=0.01)
+                                                 # or FakeJira(profile="dc8"): see profiles.py
             yield fake
             fake.assert_no_violations()          # fail the test on any contract breach
 
@@ -17,6 +18,16 @@ against Atlassian's OpenAPI document (contract.py) plus Jira's own field rules (
 from .catalog import FieldConfig
 from .fake import Call, FakeJira
 from .faults import Fault
+from .profiles import PROFILE_NAMES, PROFILES, Profile
 from .state import Issue
 
-__all__ = ["Call", "FakeJira", "Fault", "FieldConfig", "Issue"]
+__all__ = [
+    "PROFILES",
+    "PROFILE_NAMES",
+    "Call",
+    "FakeJira",
+    "Fault",
+    "FieldConfig",
+    "Issue",
+    "Profile",
+]

@@ -16,6 +16,7 @@ from . import contract
 from .adf import to_adf
 from .catalog import CLOUD, FieldConfig
 from .faults import Fault, Faults
+from .profiles import PROFILES, Profile, resolve
 from .rules import check_create, check_edit
 from .server import JiraApp, ServerThread, basic_header, decode_basic
 from .state import JIRA_USER, Issue, Project, State
@@ -32,12 +33,15 @@ class FakeJira:
 
     def __init__(
         self,
-        flavour: str = CLOUD,
+        flavour: str | None = None,
         latency: float = 0.0,
         *,
+        profile: str | Profile | None = None,
         email: str = "bot@example.com",
         api_token: str = "cloud-api-token",  # noqa: S107 - a fake's expected credential
         pat: str = "dc-personal-access-token",
+        username: str = "jira-bot",
+        password: str = "dc-password",  # noqa: S107 - a fake's expected credential
         story_points_field: str | None = None,
         story_points_name: str | None = None,
         epic_link_field: str | None = None,
@@ -48,6 +52,15 @@ class FakeJira:
         version_numbers: tuple[int, ...] | None = None,
         check_responses: bool = True,
     ) -> None:
+        """`flavour` "cloud" (the default) or "datacenter"; `profile` a PROFILES name (or a
+        Profile) sets the flavour, version, deploymentType and the site's quirks, which the
+        explicit arguments override."""
+        self.profile = resolve(profile)
+        if self.profile is not None and flavour not in (None, self.profile.flavour):
+            raise ValueError(
+                f"profile {self.profile.name!r} is {self.profile.flavour}, not {flavour}"
+            )
+        flavour = self.profile.flavour if self.profile is not None else (flavour or CLOUD)
         self.config = FieldConfig.for_flavour(
             flavour,
             story_points_field,
@@ -59,9 +72,18 @@ class FakeJira:
         self.flavour = flavour
         self.latency = latency
         self.email, self.api_token, self.pat = email, api_token, pat
+        # Server/Data Center basic auth (the only way in before personal access tokens).
+        self.username, self.password = username, password
         cloud = flavour == CLOUD
-        self.deployment_type = deployment_type or ("Cloud" if cloud else "Server")
-        self.version_numbers = version_numbers or ((1001, 0, 0) if cloud else (9, 12, 12))
+        site = self.profile or PROFILES["cloud" if cloud else "dc9"]
+        self.deployment_type = deployment_type or site.deployment_type
+        self.version_numbers = version_numbers or site.version_numbers
+        # The site's quirks (profiles.py), as knobs a test may change.
+        self.paged_createmeta = site.paged_createmeta
+        self.legacy_createmeta = site.legacy_createmeta
+        self.refused_posts = set(site.refused_posts)  # POSTs a proxy answers 405
+        self.honours_id_in = site.honours_id_in
+        self.personal_access_tokens = site.personal_access_tokens
         self.check_responses = check_responses
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.state = State(self.config, lambda: _aware(self.clock()))
@@ -122,6 +144,8 @@ class FakeJira:
         """The Authorization header a correct client sends."""
         if self.flavour == CLOUD:
             return basic_header(self.email, self.api_token)
+        if not self.personal_access_tokens:
+            return basic_header(self.username, self.password)
         return f"Bearer {self.pat}"
 
     def authorised(self, header: str) -> bool:
@@ -130,7 +154,16 @@ class FakeJira:
             return given is not None and hmac.compare_digest(
                 f"{given[0]}\0{given[1]}", f"{self.email}\0{self.api_token}"
             )
-        return header.startswith("Bearer ") and hmac.compare_digest(header[7:], self.pat)
+        given = decode_basic(header)
+        if given is not None:
+            return hmac.compare_digest(
+                f"{given[0]}\0{given[1]}", f"{self.username}\0{self.password}"
+            )
+        return (
+            self.personal_access_tokens
+            and header.startswith("Bearer ")
+            and hmac.compare_digest(header[7:], self.pat)
+        )
 
     def forbid_next(self, times: int = 1, method: str = "*", path_regex: str = ".") -> Fault:
         """The next matching calls answer 403 (authenticated but not allowed)."""
@@ -247,6 +280,15 @@ class FakeJira:
             if out.errors:
                 raise ValueError(out.errors)
             self.state.change(issue, out.values, JIRA_USER)
+
+    def epic_of(self, key: str) -> str | None:
+        """The key of the epic the issue is under: its parent on Cloud, its Epic Link on Data
+        Center; None if it has none."""
+        field = "parent" if self.flavour == CLOUD else self.config.epic_link_field
+        with self.state.lock:
+            linked = self._get(key).fields.get(field) if field else None
+            epic = None if linked is None else self.state.issues.get(str(linked))
+            return None if epic is None else epic.key
 
     def transition(
         self, key: str, status_name: str, category: str | None = None, resolution: str | None = None

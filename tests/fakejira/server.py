@@ -15,7 +15,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import contract, handlers, meta, search
+from . import contract, handlers, meta, profiles, search
 from .exchange import Ctx, Reply, error
 from .faults import MALFORMED, status_reply
 
@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/field", meta.fields),
     ("GET", "/myself", meta.myself),
     ("GET", "/project/<key>", meta.project),
+    ("GET", "/issue/createmeta", meta.createmeta_legacy),
     ("GET", "/issue/createmeta/<key>/issuetypes", meta.createmeta_types),
     ("GET", "/issue/createmeta/<key>/issuetypes/<type_id>", meta.createmeta_fields),
     ("POST", "/issue", handlers.create_issue),
@@ -62,7 +63,7 @@ DROP = Reply(0)  # sentinel: close the socket without answering
 
 
 def _gate(ctx: Ctx, suffix: str) -> Reply | None:
-    """Which flavour answers which REST version and path."""
+    """Which flavour answers which REST version and path, and which the site's profile lacks."""
     if ctx.cloud and suffix == "/search":
         return search.removed(ctx)
     if ctx.cloud and ctx.api == "2" and suffix not in CLOUD_V2:
@@ -72,7 +73,7 @@ def _gate(ctx: Ctx, suffix: str) -> Reply | None:
     elif not ctx.cloud and suffix in CLOUD_ONLY:
         ctx.violation("Data Center has no such endpoint")
     else:
-        return None
+        return profiles.missing_endpoint(ctx, suffix)
     return error(404, f"null for uri: {ctx.fake.url}{ctx.path}")
 
 
@@ -92,7 +93,9 @@ class JiraApp:
             data = reply.body
         else:
             data = b"" if reply.body is None else json.dumps(reply.body).encode()
-        response = Response(data, reply.status, reply.headers, content_type="application/json")
+        headers = dict(reply.headers)
+        content_type = headers.pop("Content-Type", "application/json")
+        response = Response(data, reply.status, headers, content_type=content_type)
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Reply:
@@ -102,6 +105,9 @@ class JiraApp:
         fake.record_call(request.method, request.path, request.args, body)
         if fake.latency:
             fake.sleep(fake.latency)
+        refused = profiles.proxy_refusal(fake, request.method, request.path)
+        if refused is not None:
+            return refused
         if not fake.authorised(request.headers.get("Authorization", "")):
             return self.unauthorised()
         extra = EXTRA.get(f"{request.method} {request.path}")

@@ -31,8 +31,10 @@ def jira_config(fake: FakeJira, **overrides: Any) -> dict[str, Any]:
     }
     if fake.flavour == "cloud":
         values.update(email=fake.email, api_token=fake.api_token)
-    else:
+    elif fake.personal_access_tokens:
         values["personal_access_token"] = fake.pat
+    else:  # Server before 8.14: basic auth only
+        values.update(username=fake.username, password=fake.password)
     values.update(overrides)
     return values
 

@@ -1,5 +1,6 @@
-"""Fake Jira servers: a factory that checks each fake it started at teardown, and `fake`, a
-cloud fake for the tracker's tests (tests/sync/conftest.py overrides it with one per flavour)."""
+"""Fake Jira servers: a factory that checks each fake it started at teardown, `fake`, a cloud
+fake for the tracker's tests (tests/sync/conftest.py overrides it with one per flavour), and
+`jira_profile_fake`, one fake per kind of Jira site (tests/fakejira/profiles.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from typing import Any
 
 import pytest
 
+from sync.jira import sites
 from sync.jira.metadata_store import metadata_cache
 from sync.jira.site import site_facts
-from tests.fakejira import FakeJira
+from tests.fakejira import PROFILE_NAMES, PROFILES, FakeJira
 from tests.helpers.jira import SECRET_TOKEN
 
 
 def _forget_sites() -> None:
     metadata_cache.clear()
     site_facts.clear()
+    sites.reset()
 
 
 @pytest.fixture
@@ -44,3 +47,14 @@ def start_fake_jira() -> Iterator[Callable[..., FakeJira]]:
 def fake(start_fake_jira: Callable[..., FakeJira]) -> FakeJira:
     """A cloud fake Jira whose API token (SECRET_TOKEN) must never be shown."""
     return start_fake_jira("cloud", api_token=SECRET_TOKEN)
+
+
+@pytest.fixture(params=PROFILE_NAMES, ids=PROFILE_NAMES)
+def jira_profile_fake(
+    request: pytest.FixtureRequest, start_fake_jira: Callable[..., FakeJira]
+) -> FakeJira:
+    """A started fake of each version profile in turn ("cloud", "dc10", "dc9", "dc8",
+    "server7", "proxy", "ignores-id-in"); checked for contract violations at teardown.
+    `fake.profile` says which one the test got."""
+    profile = PROFILES[request.param]
+    return start_fake_jira(profile.flavour, profile=profile.name)

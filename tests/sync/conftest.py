@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 from flask import Flask
 
+from sync.jira import sites
 from sync.jira.metadata_store import metadata_cache
 from sync.jira.site import site_facts
 from tests.fakejira import FakeJira
@@ -33,9 +34,11 @@ def _fresh_metadata() -> Iterator[None]:
     """Fakes reuse ports, so one test's discovered site must not leak into the next."""
     metadata_cache.clear()
     site_facts.clear()
+    sites.reset()
     yield
     metadata_cache.clear()
     site_facts.clear()
+    sites.reset()
 
 
 @pytest.fixture
