@@ -379,9 +379,15 @@ class JiraClient:
             raise
         return expect_object(answer, path)
 
-    def edit_issue(self, key: str, fields: Mapping[str, Any]) -> None:
+    def edit_issue(
+        self, key: str, fields: Mapping[str, Any], *, update: Mapping[str, Any] | None = None
+    ) -> None:
+        """Set `fields`; `update` holds operations such as {"labels": [{"add": "x"}]}."""
+        body: dict[str, Any] = {"fields": dict(fields)}
+        if update:
+            body["update"] = dict(update)
         path = self.api_path(f"issue/{_segment(key)}")
-        self.request("PUT", path, json={"fields": dict(fields)}, idempotent=True)
+        self.request("PUT", path, json=body, idempotent=True)
 
     def add_remote_link(
         self, key: str, url: str, title: str, *, global_id: str | None = None

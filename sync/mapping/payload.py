@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.jira.client import CLOUD, Flavour
-from sync.jira.discovery import SiteMetadata
+from sync.jira.discovery import NOT_ON_SCREEN, SiteMetadata
 from sync.mapping.description import AdfNode, Criterion, StoryDescription, to_adf, to_wiki
 from tracker.config import JiraSettings
 from tracker.models import Initiative, StoryDraft, Suggestion
@@ -29,7 +29,10 @@ __all__ = [
     "browse_url",
     "bulk_outcomes",
     "description_for",
+    "epic_edit_fields",
     "epic_fields",
+    "epic_key_in",
+    "epic_refusal",
     "refusal_reason",
     "rendered",
     "site_label",
@@ -39,11 +42,14 @@ __all__ = [
 ]
 
 
-# ---- what happened to one item sent -----------------------------------------------------------
+# ---- what happened to one item sent -------------------------------------------------------------
 @dataclass(frozen=True)
 class Created:
     jira_id: str
     key: str
+    # The epic the issue is under, where the answer shows it (a label search does; a create's
+    # answer does not, the fields sent say it).
+    epic_key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class Unsent:
 Outcome = Created | Refused | Unknown | Unsent
 
 
-# ---- descriptions -----------------------------------------------------------------------------
+# ---- descriptions -------------------------------------------------------------------------------
 def description_for(draft: StoryDraft, suggestion: Suggestion, base_url: str) -> StoryDescription:
     """The Jira description of a draft, linking back to its suggestion.
 
@@ -123,7 +129,7 @@ def browse_url(base_url: str, key: str) -> str:
     return f"{base_url.rstrip('/')}/browse/{key}"
 
 
-# ---- create and edit fields -------------------------------------------------------------------
+# ---- create and edit fields ---------------------------------------------------------------------
 def _unique(*groups: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group if name))
 
@@ -155,6 +161,12 @@ def _text_fields(
     return fields
 
 
+def _priority(draft: StoryDraft, site: SiteMetadata, jira: JiraSettings) -> dict[str, Any]:
+    if draft.priority and site.on_story_screen("priority"):
+        return {"priority": {"name": jira.priority_map.get(draft.priority, draft.priority)}}
+    return {}
+
+
 def story_fields(
     draft: StoryDraft,
     suggestion: Suggestion,
@@ -173,28 +185,106 @@ def story_fields(
         # Always sent, even off-screen: without its label an issue cannot be found again after
         # a lost answer, so a refusal is better than a create that might be repeated.
         "labels": story_labels(jira.labels, draft.labels, label, site_label(jira.site_id)),
+        **_priority(draft, site, jira),
     }
-    if draft.priority and site.on_story_screen("priority"):
-        fields["priority"] = {"name": jira.priority_map.get(draft.priority, draft.priority)}
     components = _unique(jira.components, draft.components)
     if components and site.on_story_screen("components"):
         fields["components"] = [{"name": name} for name in components]
     if epic_key and site.on_story_screen(site.epic_field):
-        if site.flavour == CLOUD:
-            fields["parent"] = {"key": epic_key}
-        else:
-            assert site.epic_link_field is not None
-            fields[site.epic_link_field] = epic_key
+        fields.update(epic_edit_fields(site, epic_key))
     return fields
 
 
 def story_edit_fields(
-    draft: StoryDraft, suggestion: Suggestion, *, site: SiteMetadata, tracker_url: str
+    draft: StoryDraft,
+    suggestion: Suggestion,
+    *,
+    site: SiteMetadata,
+    jira: JiraSettings,
+    tracker_url: str,
+    label: str,
+    epic_key: str | None = None,
+    previous_epic: str | None = None,
 ) -> dict[str, Any]:
-    """What editing a pushed story changes in Jira: summary, description and story points."""
-    return _text_fields(draft, suggestion, site, tracker_url)
+    """What "Update in Jira" sets on a pushed story's issue: summary, description, story
+    points, labels (its unique and site labels kept), priority and its epic, each only if on
+    the story screen. `epic_key` is the epic it belongs under (None: none), `previous_epic` the
+    one the tracker last put it under; with neither, the epic field is left out, so an epic
+    set by hand in Jira stays. Components are left alone: one removed from the project since
+    the create would fail the whole edit.
+
+    The labels are the tracker's (its unique and site labels among them: the status sync finds
+    the issue by them); update_pushed_story adds them, so labels added in Jira stay."""
+    fields = _text_fields(draft, suggestion, site, tracker_url)
+    if site.on_story_screen("labels"):
+        fields["labels"] = story_labels(jira.labels, draft.labels, label, site_label(jira.site_id))
+    fields.update(_priority(draft, site, jira))
+    if (epic_key or previous_epic) and site.on_story_screen(site.epic_field):
+        fields.update(epic_edit_fields(site, epic_key))
+    return fields
 
 
+# ---- the epic a story is under ------------------------------------------------------------------
+def epic_edit_fields(site: SiteMetadata, epic_key: str | None) -> dict[str, Any]:
+    """The field that puts a story under the epic `epic_key`, or with None out of its epic:
+    `parent` on Cloud, the site's Epic Link field on Data Center (empty if the site has none).
+    Jira clears either when given null."""
+    if site.flavour == CLOUD:
+        return {"parent": {"key": epic_key} if epic_key else None}
+    if site.epic_link_field is None:
+        return {}
+    return {site.epic_link_field: epic_key}
+
+
+def epic_key_in(fields: Mapping[str, Any], epic_field: str | None) -> str | None:
+    """The key of the epic these fields put a story under: create fields as sent, or an issue's
+    fields as Jira returns them (`parent` is an object with the key on Cloud, the Epic Link a
+    plain key on Data Center). `epic_field` is SiteMetadata.epic_field. None when they name no
+    epic."""
+    value = fields.get(epic_field) if epic_field else None
+    if isinstance(value, Mapping):
+        value = value.get("key")
+    return value if isinstance(value, str) and value else None
+
+
+def epic_refusal(
+    site: SiteMetadata,
+    field_errors: Mapping[str, str],
+    messages: Sequence[str],
+    *,
+    story_key: str,
+    epic_key: str | None,
+) -> str:
+    """Why Jira would not put a story's issue under its epic (or take it out of one), worded
+    as what the PM or a Jira admin should change."""
+    if epic_key:
+        doing = f"put {story_key} under the epic {epic_key}"
+    else:
+        doing = f"take {story_key} out of its epic"
+    if site.epic_field is None:
+        return (
+            f"Jira cannot {doing}: the tracker found no Epic Link field on the site; set "
+            "jira.epic_link_field to its id, then use Update in Jira on the story."
+        )
+    name = site.field_names.get(site.epic_field) or (
+        "Parent" if site.flavour == CLOUD else "Epic Link"
+    )
+    complaint = field_errors.get(site.epic_field, "").casefold()
+    if any(words in complaint for words in NOT_ON_SCREEN):
+        return (
+            f"Jira would not {doing}: the {name} field is not on the edit screen of "
+            f"{site.project_key}'s stories. A Jira admin should add it to that screen; then "
+            "use Update in Jira on the story."
+        )
+    said = refusal_reason(messages, field_errors, site.field_names)
+    said = said.removeprefix("Jira refused the issue: ").rstrip(".")
+    return (
+        f"Jira would not {doing}: {said}. Change that in Jira (or the story's initiative), "
+        "then use Update in Jira on the story."
+    )
+
+
+# ---- an initiative's epic -----------------------------------------------------------------------
 def epic_fields(
     initiative: Initiative,
     *,
@@ -225,7 +315,7 @@ def epic_fields(
     return fields
 
 
-# ---- Jira's answers ---------------------------------------------------------------------------
+# ---- Jira's answers -----------------------------------------------------------------------------
 def refusal_reason(
     messages: Sequence[str], field_errors: Mapping[str, str], field_names: Mapping[str, str]
 ) -> str:

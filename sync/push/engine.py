@@ -9,15 +9,19 @@ none of them holding one open during an HTTP call:
 2. prepare: renew the job's lease, build the create fields, mark the links SENDING and commit,
    all before anything leaves; a crash from here on leaves a trail the next run checks.
 3. send: one bulk create (a lone issue, or a site without bulk create, one create per issue).
-   The client never repeats a create except after a 429, which Jira did not process.
-4. record: created -> pushed (the suggestion moves to in delivery), refused -> failed with
-   Jira's words, unknown -> left SENDING for step 1 of the next pass, certainly not taken (a
-   refused login or permission stops the job) -> back to QUEUED with the reason.
+   The client never repeats a create except after a 429, which Jira did not process. Whether
+   the site has bulk create is learnt from its first answer and kept with the site's
+   capabilities (sync/jira/sites.py), so a site without it costs no refused call after that.
+4. record: created -> pushed under the epic its fields named (the suggestion moves to in
+   delivery), refused -> failed with Jira's words, unknown -> left SENDING for step 1 of the
+   next pass, certainly not taken (a refused login or permission stops the job; the stories
+   after a call whose answer was lost, never sent) -> back to QUEUED with the reason.
 
 A create refused over a field the site's metadata chose (a custom field gone from the screen)
 drops the cached metadata once per job, so the next push discovers the site again.
 
-Editing a pushed story later only ever edits its issue (sync/push/pushed.py).
+Editing a pushed story later only ever edits its issue (sync/push/pushed.py); so does putting
+a story pushed before its epic under it (sync/push/epics.py).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from sync.mapping.payload import (
     Unsent,
     browse_url,
     bulk_outcomes,
+    epic_key_in,
     refusal_reason,
 )
 from sync.push.pushed import find_by_labels, find_issue_for_relink, update_pushed_story
@@ -77,6 +82,9 @@ log = logging.getLogger(__name__)
 SETTLE_SECONDS = 5.0
 # Errors that no retry can fix: stop the job and say why, leaving its links to a later push.
 _FATAL = (JiraUnauthorized, JiraForbidden, JiraNotConfigured, JiraMisconfigured)
+# The reason on stories left unsent (creating one by one) when the push paused before their turn.
+NOT_SENT_NO_ANSWER = "Not sent yet: the push paused when Jira did not answer for an earlier story."
+NOT_SENT_RATE_LIMITED = "Not sent yet: the push paused while Jira limited the tracker's requests."
 
 
 class PushStopped(Exception):
@@ -89,13 +97,6 @@ class PushStopped(Exception):
 
 class LeaseLost(Exception):
     """Another worker took the job over; this one must stop touching it."""
-
-
-@dataclass
-class BulkSwitch:
-    """Whether the site offers bulk create; switched off for the run at the first 404/405."""
-
-    available: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,6 @@ class PushRun:
     lease: timedelta
     sleep: Callable[[float], None] = time.sleep
     settle_seconds: float = SETTLE_SECONDS
-    bulk: BulkSwitch = field(default_factory=BulkSwitch)
     # Set when Jira refused a field the metadata chose: the cache is dropped once per job run,
     # not again by each of the job's batches still sent with the same metadata.
     outdated: threading.Event = field(default_factory=threading.Event)
@@ -133,6 +133,7 @@ class BatchReport:
 class _Item:
     link: JiraLink
     fields: dict[str, Any]
+    epic_key: str | None = None  # the epic the fields put the story under
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,9 @@ def _adopt(run: PushRun, link_ids: Sequence[int]) -> tuple[set[int], bool]:
         pause = run.settle_seconds - (utcnow() - latest).total_seconds()
         if pause > 0:
             run.sleep(pause)
-    found = find_by_labels(run.client, run.site.project_key, sending)
+    found = find_by_labels(
+        run.client, run.site.project_key, sending, epic_field=run.site.epic_field
+    )
     checked: set[int] = set()
     adopted: list[push_execution.PushedIssue] = []
     given_up: list[tuple[JiraLink, str]] = []
@@ -201,7 +204,7 @@ def _adopt(run: PushRun, link_ids: Sequence[int]) -> tuple[set[int], bool]:
             hit = found.get(link.label)
             if hit is not None:
                 log.info("push job %s: adopted %s as %s", run.job_id, link.label, hit.key)
-                adopted.append(_pushed(run, link, hit))
+                adopted.append(_pushed(run, link, hit, hit.epic_key))
             elif link.attempts >= run.jira.max_attempts:
                 reason = link.last_error or "Jira did not confirm the issue."
                 given_up.append((link, f"Gave up after {link.attempts} attempts: {reason}"))
@@ -267,7 +270,7 @@ def _prepare(session: Session, run: PushRun, link_ids: Sequence[int], checked: s
                 tracker_url=run.tracker_url,
                 job_id=run.job_id,
             )
-            items.append(_Item(link, fields))
+            items.append(_Item(link, fields, epic_key_in(fields, run.site.epic_field)))
         except CannotPush as exc:
             push_execution.mark_failed(session, link=link, reason=str(exc))
             refused = True
@@ -277,17 +280,20 @@ def _prepare(session: Session, run: PushRun, link_ids: Sequence[int], checked: s
 
 # ---- 3. send ----------------------------------------------------------------------------------
 def _send(run: PushRun, items: list[_Item]) -> _Sent:
-    if len(items) > 1 and run.bulk.available:
+    capabilities = run.client.capabilities
+    if len(items) > 1 and capabilities.bulk_create is not False:
         try:
             answer = run.client.bulk_create([item.fields for item in items])
         except JiraError as exc:
             if not _no_bulk(exc):
                 return _failed_call(run, exc, items, carried=len(items))
-            # Jira did nothing (no such endpoint): the links are SENDING, so sending each
-            # one by one now is safe.
+            # Jira did nothing (no such endpoint, or a proxy refusing it): the links are
+            # SENDING, so sending each one by one now is safe. Kept for the site, so later
+            # pushes in any process go one by one at once.
             log.info("Jira at %s has no bulk create; creating one by one", run.client.base_url)
-            run.bulk.available = False
+            capabilities.learn(bulk_create=False)
         else:
+            capabilities.learn(bulk_create=True)
             return _Sent(bulk_outcomes(answer, len(items), run.site.field_names))
     outcomes: list[Outcome] = []
     for index, item in enumerate(items):
@@ -316,11 +322,10 @@ def _rejection(run: PushRun, exc: JiraRejected) -> Refused:
 
 def _failed_call(run: PushRun, exc: JiraError, items: list[_Item], *, carried: int) -> _Sent:
     """What a failed call means for `items`: the first `carried` went in the call, the rest
-    (creating one by one) were never sent."""
+    (creating one by one) were never sent and go back to the queue as they were."""
     count = len(items)
     if isinstance(exc, JiraRejected):
         return _Sent([_rejection(run, exc)] * count)
-    pending: list[Outcome] = [Unknown(exc.message)] * count
     # A 404 to a create, or a bare JiraError (a redirect: wrong base URL), is the site's set-up.
     if isinstance(exc, (*_FATAL, JiraNotFound)) or type(exc) is JiraError:
         # Back to the queue, unless Jira may have acted (a Data Center 2xx flagged as a failed
@@ -328,10 +333,15 @@ def _failed_call(run: PushRun, exc: JiraError, items: list[_Item], *, carried: i
         sent: Outcome = Unknown(exc.message) if exc.outcome_unknown else Unsent(exc.message)
         stopped = [sent] * carried + [Unsent(exc.message)] * (count - carried)
         return _Sent(stopped, stop=exc.message)
+    # Only what went in the call has an unknown outcome (SENDING: the next pass searches for
+    # its label); the rest certainly did not reach Jira.
     if isinstance(exc, JiraRateLimited):
-        return _Sent(pending, wait=exc.retry_after)
-    attempts = max(item.link.attempts for item in items)
-    return _Sent(pending, wait=backoff_seconds(attempts))
+        later, wait = Unsent(NOT_SENT_RATE_LIMITED), exc.retry_after
+    else:
+        later = Unsent(NOT_SENT_NO_ANSWER)
+        wait = backoff_seconds(max(item.link.attempts for item in items[:carried]))
+    outcomes: list[Outcome] = [Unknown(exc.message)] * carried
+    return _Sent(outcomes + [later] * (count - carried), wait=wait)
 
 
 # ---- 4. record --------------------------------------------------------------------------------
@@ -347,7 +357,7 @@ def _record(session: Session, run: PushRun, items: list[_Item], outcomes: list[O
         link = item.link
         counts[type(outcome).__name__.lower()] += 1
         if isinstance(outcome, Created):
-            pushed.append(_pushed(run, link, outcome))
+            pushed.append(_pushed(run, link, outcome, item.epic_key))
         elif isinstance(outcome, Refused):
             log.info("push job %s: %s refused: %s", run.job_id, link.label, outcome.reason)
             refused.append((link, outcome.reason))
@@ -362,9 +372,11 @@ def _record(session: Session, run: PushRun, items: list[_Item], outcomes: list[O
     log.info("push job %s: batch of %d sent: %s", run.job_id, len(items), dict(counts))
 
 
-def _pushed(run: PushRun, link: JiraLink, issue: Created) -> push_execution.PushedIssue:
+def _pushed(
+    run: PushRun, link: JiraLink, issue: Created, epic_key: str | None
+) -> push_execution.PushedIssue:
     return push_execution.PushedIssue(
-        link, issue.jira_id, issue.key, browse_url(run.site.base_url, issue.key)
+        link, issue.jira_id, issue.key, browse_url(run.site.base_url, issue.key), epic_key
     )
 
 

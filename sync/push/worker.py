@@ -5,6 +5,10 @@ A database lease on each job (push_execution.claim_job) makes sure one worker at
 whoever started it; a job whose worker died is taken over once its lease expires, which is how
 a restarted app resumes unfinished pushes. Within a job, batches of up to 50 stories go to Jira
 in parallel, at most `jira.max_concurrency` at a time, each with its own database session.
+
+Pushed stories follow their initiative's epic (sync/push/epics.py): a job that creates an epic
+puts the initiative's stories pushed earlier under it, and every run ends with a sweep that
+moves any other story whose epic changed (it costs one query when none did).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from sync.jira.errors import (
 )
 from sync.jira.metadata_store import metadata_cache
 from sync.jobs.owners import thread_owner
+from sync.push import epics
 from sync.push.engine import BatchReport, LeaseLost, PushRun, PushStopped, push_batch
 from tracker.config import JiraSettings, Settings
 from tracker.db import session_scope
@@ -67,9 +72,10 @@ def run_pending_jobs(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Claim unfinished push jobs one after another and run each to its end; returns how many
-    ran. `progress(done, total)` follows the running job. Never raises for a job's trouble:
-    it is logged and recorded on the job."""
+    """Claim unfinished push jobs one after another and run each to its end, then move pushed
+    stories whose epic changed (epics.sweep); returns how many jobs ran. `progress(done,
+    total)` follows the running job. Never raises for a job's trouble: it is logged and
+    recorded on the job."""
     jira = _settings(app).jira
     ran: set[int] = set()
     while True:
@@ -77,7 +83,7 @@ def run_pending_jobs(
             job = push_execution.claim_job(session, owner=owner, lease=LEASE)
             job_id = job.id if job is not None else None
         if job_id is None or job_id in ran:
-            return len(ran)
+            break
         ran.add(job_id)
         try:
             with sites.connected(app, jira, client_factory, sleep=sleep) as client:
@@ -85,7 +91,7 @@ def run_pending_jobs(
         except JiraError as exc:
             log.warning("push job %s: %s", job_id, exc.message)
             if isinstance(exc, _TRANSIENT):
-                _pause(app, job_id, owner, f"{exc.message} The push resumes automatically.")
+                _pause(app, job_id, owner, f"{exc.message} The push is paused.")
             else:
                 _finish(app, job_id, owner, exc.message)
         except Exception:
@@ -94,8 +100,13 @@ def run_pending_jobs(
                 app,
                 job_id,
                 owner,
-                "The push stopped unexpectedly (see the server log); it resumes automatically.",
+                "The push stopped unexpectedly (see the server log); it is paused.",
             )
+    try:
+        epics.sweep(app, client_factory=client_factory, sleep=sleep)
+    except Exception:  # the sweep runs again in 30 s; the jobs' outcome stands
+        log.exception("moving pushed stories to their epics failed")
+    return len(ran)
 
 
 def run_job(
@@ -108,8 +119,9 @@ def run_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Run a claimed job until no link is left to do, in passes: epics first (stories need
-    their keys), then the stories in batches of 50. Raises the client's JiraError if the site
-    cannot be read at the start."""
+    their keys), then the stories in batches of 50; once it is done, put the stories pushed
+    before an epic this job created under it. Raises the client's JiraError if the site cannot
+    be read at the start."""
     settings = _settings(app)
     site = metadata_cache.get(client, settings.jira)
     run = PushRun(
@@ -150,7 +162,7 @@ def run_job(
             # doing none of that (the label search keeps failing) counts towards giving up.
             stalled = 0 if any(report.progressed for report in reports) else stalled + 1
             if stalled >= settings.jira.max_attempts:
-                _pause(app, job_id, owner, "Jira keeps failing; the push resumes automatically.")
+                _pause(app, job_id, owner, "Jira keeps failing; the push is paused.")
                 return
             wait = max(report.wait for report in reports)
             if wait > 0:
@@ -161,6 +173,7 @@ def run_job(
                 sleep(wait)
     _finish(app, job_id, owner, "")
     _report(app, job_id, progress)
+    _under_new_epics(run)
 
 
 def _settings(app: Flask) -> Settings:
@@ -183,6 +196,19 @@ def _units(app: Flask, job_id: int) -> list[tuple[list[int], bool]]:
     stories = [(link_id, unsure) for link_id, epic, unsure in pending if not epic]
     chunks = [stories[i : i + MAX_BULK] for i in range(0, len(stories), MAX_BULK)]
     return [([i for i, _ in chunk], any(u for _, u in chunk)) for chunk in chunks]
+
+
+def _under_new_epics(run: PushRun) -> None:
+    """Put the stories pushed before the epics this job created under them. Jira's trouble
+    here does not touch the finished job (its issues are made): the next sweep tries again."""
+    with session_scope(run.app) as session:
+        initiative_ids = push_execution.epics_pushed(session, job_id=run.job_id)
+    if not initiative_ids:
+        return
+    try:
+        epics.relink_stories(run.app, run.client, run.site, initiative_ids=initiative_ids)
+    except JiraError as exc:
+        log.warning("push job %s: stories not moved to their epic: %s", run.job_id, exc.message)
 
 
 def _report(app: Flask, job_id: int, progress: Progress | None) -> None:

@@ -193,11 +193,18 @@ def test_labels_keep_their_order_without_repeats_and_end_with_the_unique_one() -
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
-def test_edit_fields_are_summary_description_and_points_only(flavour: str) -> None:
+def test_edit_fields_leave_out_the_epic_when_the_story_has_none_and_never_had(
+    flavour: str,
+) -> None:
     fields = story_edit_fields(
-        draft(summary="New title"), idea(), site=site(flavour), tracker_url=TRACKER
+        draft(summary="New title"),
+        idea(),
+        site=site(flavour),
+        jira=jira(),
+        tracker_url=TRACKER,
+        label="trk-t1-s7",
     )
-    assert set(fields) == {"summary", "description", POINTS[flavour]}
+    assert set(fields) == {"summary", "description", POINTS[flavour], "labels", "priority"}
     assert fields["summary"] == "New title"
 
 

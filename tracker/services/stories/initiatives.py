@@ -24,6 +24,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.permissions import Permission, allowed, require, roles_with
+from tracker.services.stories import push_execution
 from tracker.services.stories.drafts import STORY_READY_STATUSES
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.submissions import get_suggestion
@@ -285,7 +286,9 @@ def joinable_suggestions(session: Session, *, actor: User) -> Sequence[Suggestio
 
 
 def _assign(session: Session, suggestion: Suggestion, initiative_id: int | None) -> Suggestion:
-    """Move the suggestion, and the story drafts made from it, into (or out of) an initiative."""
+    """Move the suggestion, and the story drafts made from it, into (or out of) an initiative.
+    Their issues in Jira follow: the push worker's sweep moves each pushed story under the new
+    initiative's epic (or out of the old one), trying again even where Jira refused before."""
     suggestion.initiative_id = initiative_id
     suggestion.updated_at = utcnow()
     session.add(suggestion)
@@ -294,6 +297,9 @@ def _assign(session: Session, suggestion: Suggestion, initiative_id: int | None)
         draft.initiative_id = initiative_id
         session.add(draft)
     session.flush()
+    push_execution.forget_epic_errors(
+        session, story_ids=[draft.id for draft in drafts if draft.id is not None]
+    )
     return suggestion
 
 

@@ -9,11 +9,13 @@ and reading the queue for pages is services/stories/push_queue.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tracker.errors import Conflict
@@ -98,19 +100,28 @@ def mark_sending(session: Session, *, links: Sequence[JiraLink]) -> None:
 
 @dataclass(frozen=True)
 class PushedIssue:
-    """The Jira issue a link now stands for."""
+    """The Jira issue a link now stands for, and the epic it is under (None: none, or not
+    known, as for an issue made elsewhere and linked by hand)."""
 
     link: JiraLink
     jira_id: str
     jira_key: str
     browse_url: str
+    epic_key: str | None = None
 
 
 def mark_pushed(
-    session: Session, *, link: JiraLink, jira_id: str, jira_key: str, browse_url: str
+    session: Session,
+    *,
+    link: JiraLink,
+    jira_id: str,
+    jira_key: str,
+    browse_url: str,
+    epic_key: str | None = None,
 ) -> None:
-    """The issue exists in Jira; its suggestion moves to in delivery."""
-    mark_pushed_many(session, results=[PushedIssue(link, jira_id, jira_key, browse_url)])
+    """The issue exists in Jira (under the epic `epic_key`, if known); its suggestion moves to
+    in delivery."""
+    mark_pushed_many(session, results=[PushedIssue(link, jira_id, jira_key, browse_url, epic_key)])
 
 
 def mark_pushed_many(session: Session, *, results: Sequence[PushedIssue]) -> None:
@@ -131,6 +142,7 @@ def mark_pushed_many(session: Session, *, results: Sequence[PushedIssue]) -> Non
             result.browse_url,
         )
         link.last_error = ""
+        link.epic_key, link.epic_error = result.epic_key, ""
         link.pushed_at = link.updated_at = now
         session.add(link)
     session.flush()
@@ -191,3 +203,104 @@ def _note(session: Session, notes: Sequence[tuple[JiraLink, str]], state: PushSt
         link.updated_at = now
         session.add(link)
     session.flush()
+
+
+# ---- the epic a pushed story is under ---------------------------------------------------------
+@dataclass(frozen=True)
+class EpicMove:
+    """A pushed story whose issue is not under the epic it belongs under, as far as the tracker
+    knows: `wanted` is its initiative's epic once pushed (None: no epic), `current` the epic
+    the issue was put under (None: none, or unknown)."""
+
+    link_id: int
+    issue: str  # the issue's id, which survives a move to another project, else its key
+    story_key: str
+    current: str | None
+    wanted: str | None
+
+
+def epic_moves(
+    session: Session, *, initiative_ids: Collection[int] | None = None
+) -> list[EpicMove]:
+    """The pushed stories to put under another epic (or out of theirs), oldest first; only
+    those of `initiative_ids` if given. One query, cheap enough for every scheduler tick. A
+    story whose last move Jira refused (`epic_error`) or whose issue went missing is left out
+    until that changes."""
+    epic = aliased(JiraLink)
+    wanted = col(epic.jira_key)
+    query = (
+        select_columns(
+            col(JiraLink.id),
+            col(JiraLink.jira_id),
+            col(JiraLink.jira_key),
+            col(JiraLink.epic_key),
+            wanted,
+        )
+        .join(StoryDraft, col(StoryDraft.id) == col(JiraLink.story_id))
+        .outerjoin(
+            epic,
+            and_(
+                col(epic.initiative_id) == col(StoryDraft.initiative_id),
+                col(epic.state) == PushState.PUSHED.value,
+            ),
+        )
+        .where(
+            col(JiraLink.state) == PushState.PUSHED.value,
+            col(JiraLink.epic_error) == "",
+            col(JiraLink.missing_since).is_(None),
+            func.coalesce(col(JiraLink.epic_key), "") != func.coalesce(wanted, ""),
+        )
+        .order_by(col(JiraLink.id))
+    )
+    if initiative_ids is not None:
+        query = query.where(col(StoryDraft.initiative_id).in_(set(initiative_ids)))
+    return [
+        EpicMove(link_id, jira_id or jira_key or "", jira_key or jira_id or "", current, goal)
+        for link_id, jira_id, jira_key, current, goal in session.execute(query).all()
+        if link_id is not None and (jira_id or jira_key)
+    ]
+
+
+def epics_pushed(session: Session, *, job_id: int) -> list[int]:
+    """The initiatives whose epic this job pushed."""
+    return [
+        initiative_id
+        for initiative_id in session.exec(
+            select(JiraLink.initiative_id).where(
+                JiraLink.job_id == job_id,
+                col(JiraLink.initiative_id).is_not(None),
+                col(JiraLink.state) == PushState.PUSHED.value,
+            )
+        ).all()
+        if initiative_id is not None
+    ]
+
+
+def record_epic(session: Session, *, link_id: int, epic_key: str | None) -> None:
+    """The story's issue is under the epic `epic_key` now (None: under none)."""
+    session.execute(
+        update(JiraLink)
+        .where(col(JiraLink.id) == link_id)
+        .values(epic_key=epic_key, epic_error="", updated_at=utcnow())
+    )
+
+
+def record_epic_error(session: Session, *, link_id: int, reason: str) -> None:
+    """Jira refused to move the story's issue to its epic; no move is tried again until the
+    story changes initiative or is updated in Jira (which clears the reason)."""
+    session.execute(
+        update(JiraLink)
+        .where(col(JiraLink.id) == link_id)
+        .values(epic_error=reason, updated_at=utcnow())
+    )
+
+
+def forget_epic_errors(session: Session, *, story_ids: Collection[int]) -> None:
+    """The stories changed initiative: a move Jira refused before may go through now."""
+    if not story_ids:
+        return
+    session.execute(
+        update(JiraLink)
+        .where(col(JiraLink.story_id).in_(set(story_ids)), col(JiraLink.epic_error) != "")
+        .values(epic_error="")
+    )
