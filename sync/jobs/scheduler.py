@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from sync.jobs.digests import digests_enabled, scheduled_digests
+from sync.jobs.heartbeat import HEARTBEAT_JOB, beat, heartbeat_enabled
 from sync.jobs.notifications import notifications_enabled, scheduled_notifications
 from sync.jobs.owners import scheduler_owner
 from sync.jobs.triggers import WallClockTrigger
@@ -29,7 +30,8 @@ from sync.pull.status_sync import scheduled_full, scheduled_incremental, sync_en
 from sync.push.worker import push_enabled, scheduled_push
 from tracker.config import Settings
 from tracker.db import session_scope
-from tracker.services import leases
+from tracker.models import utcnow
+from tracker.services import heartbeats, leases
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +137,25 @@ def _renew_until(
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with every enabled job; `max_instances=1` and `coalesce` per house rules."""
+    """A scheduler with every enabled job; `max_instances=1` and `coalesce` per house rules.
+    Unless the scheduler is switched off it also beats (`sync.jobs.heartbeat`): at once when it
+    starts, then every 30 s, without a lease, so pages can promise that pushes resume."""
     settings: Settings = app.config["SETTINGS"]
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC")
     )
+    if heartbeat_enabled(app):
+        scheduler.add_job(
+            beat,
+            IntervalTrigger(seconds=heartbeats.BEAT_INTERVAL.total_seconds(), timezone="UTC"),
+            args=[app],
+            kwargs={"owner": scheduler_owner()},
+            id=HEARTBEAT_JOB,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(heartbeats.BEAT_INTERVAL.total_seconds()),
+            next_run_time=utcnow(),  # the first beat as the scheduler starts
+        )
     for job in JOBS:
         if not job.enabled(app):
             log.info("job %s is switched off by config", job.id)

@@ -81,17 +81,21 @@ class SyncSummary:
     events: int
     error: str
     seconds: float
+    # Issues seen for the first time (no status stored before): not `changed`.
+    recorded: int = 0
 
 
 @dataclass
 class _Tally:
     checked: int = 0
+    recorded: int = 0
     changed: int = 0
     missing: int = 0
     events: int = 0
 
     def add(self, result: ApplyResult) -> None:
         self.checked += result.checked
+        self.recorded += result.recorded
         self.changed += result.changed
         self.events += result.events
 
@@ -146,6 +150,7 @@ def run_sync(
             state=state,
             calls=calls,
             checked=tally.checked,
+            recorded=tally.recorded,
             changed=tally.changed,
             missing=tally.missing,
             events=tally.events,
@@ -154,13 +159,15 @@ def run_sync(
         )
     seconds = time.perf_counter() - timer
     log.info(
-        "status sync %d (%s) %s in %.1f s: %d calls, %d checked, %d changed, %d missing",
+        "status sync %d (%s) %s in %.1f s: %d calls, %d checked, %d recorded, %d changed, "
+        "%d missing",
         run_id,
         kind.value,
         state.value,
         seconds,
         calls,
         tally.checked,
+        tally.recorded,
         tally.changed,
         tally.missing,
     )
@@ -175,6 +182,7 @@ def run_sync(
         events=tally.events,
         error=error,
         seconds=seconds,
+        recorded=tally.recorded,
     )
 
 

@@ -14,6 +14,7 @@ from tracker.api import (
     engagement,
     imports,
     initiatives,
+    pushes,
     stories,
     suggestions,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "engagement",
     "imports",
     "initiatives",
+    "pushes",
     "stories",
     "suggestions",
 ]

@@ -1,7 +1,10 @@
 """Helpers every `tracker` command group shares: the running app and its settings, the database
-check before long-running commands, and domain errors as click errors."""
+check before long-running commands, domain errors as click errors, and how commands log."""
 
 from __future__ import annotations
+
+import logging
+import sys
 
 import click
 from flask import Flask, current_app
@@ -28,3 +31,24 @@ def require_migrated() -> None:
         raise click.ClickException(
             "The database schema is not up to date; run `tracker db upgrade`."
         )
+
+
+# Commands that run a service in the foreground and log like one, at the configured level.
+SERVICE_COMMANDS = frozenset({"serve", "scheduler", "run"})
+
+
+def configure_logging(command: str | None) -> None:
+    """A one-shot command (`tracker jira push`, `tracker sync now`, ...) prints its results on
+    stdout; its logging says only warnings and errors, on stderr, so INFO lines never break
+    into what it prints. The services (`serve`, `scheduler`) log at the configured level.
+
+    Works whether or not the app was built already: without a handler yet, the stderr one
+    added here makes create_app's logging.basicConfig a no-op."""
+    if command in SERVICE_COMMANDS:
+        return
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.WARNING)

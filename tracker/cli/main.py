@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from tracker import create_app
+from tracker.cli.common import configure_logging
 from tracker.config import ConfigError
 
 
@@ -19,5 +20,7 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Initiative Tracker: ideas in, decisions, Jira stories out, status back."""
+    configure_logging(ctx.invoked_subcommand)

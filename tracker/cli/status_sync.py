@@ -46,6 +46,7 @@ def now(full: bool) -> None:
     line = (
         f"Sync #{summary.run_id} {summary.kind} {summary.state} in {summary.seconds:.1f} s: "
         f"{_count(summary.calls, 'Jira call')}, {summary.checked} checked, "
+        f"recorded {_count(summary.recorded, 'issue')}, "
         f"{summary.changed} changed, {summary.missing} missing, "
         f"{_count(summary.events, 'event')}."
     )
@@ -92,7 +93,7 @@ def _table(runs: Sequence[SyncRun], holders: Sequence[sync_runs.LeaseHolder]) ->
         return ["No sync has run yet."]
     header = (
         f"{'#':>5}  {'started':<22} {'kind':<11} {'state':<11} {'secs':>7} {'calls':>5} "
-        f"{'checked':>7} {'changed':>7} {'missing':>7} {'events':>6}  error"
+        f"{'checked':>7} {'recorded':>8} {'changed':>7} {'missing':>7} {'events':>6}  error"
     )
     lines = [header]
     for run in runs:
@@ -101,7 +102,8 @@ def _table(runs: Sequence[SyncRun], holders: Sequence[sync_runs.LeaseHolder]) ->
         lines.append(
             f"{run.id:>5}  {_when(run.started_at):<22} {run.kind:<11} {state:<11} "
             f"{'-' if seconds is None else f'{seconds:.1f}':>7} {run.calls:>5} "
-            f"{run.checked:>7} {run.changed:>7} {run.missing:>7} {run.events:>6}  {run.error}"
+            f"{run.checked:>7} {run.recorded:>8} {run.changed:>7} {run.missing:>7} "
+            f"{run.events:>6}  {run.error}"
         )
     return lines
 

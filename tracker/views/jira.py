@@ -23,13 +23,13 @@ from wtforms.validators import DataRequired, Length, Regexp
 from tracker.config import JiraSettings, current_settings
 from tracker.db import get_session, on_commit
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
-from tracker.models import JiraLink, JobState, PushJob, StoryDraft
+from tracker.models import JiraLink, PushJob, StoryDraft
 from tracker.pagination import Page, paginate, requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.accounts import users
 from tracker.services.stories import drafts as stories
-from tracker.services.stories import initiatives, push_queue
+from tracker.services.stories import initiatives, push_queue, push_status
 from tracker.views.outcomes import back_with_error
 
 bp = Blueprint("jira", __name__, url_prefix="/jira")
@@ -53,6 +53,13 @@ def _jira() -> JiraSettings:
     return current_settings().jira
 
 
+def _job_status(job_id: int) -> push_status.JobStatus | None:
+    job = get_session().get(PushJob, job_id)
+    if job is None:
+        return None
+    return push_status.job_statuses(get_session(), jobs=[job]).get(job_id)
+
+
 def _start_worker() -> None:
     if current_app.testing:
         return  # tests run the queue themselves, synchronously
@@ -72,7 +79,12 @@ def _jira_template_helpers() -> dict[str, Any]:
         "jira_epic_for": lambda initiative_id: push_queue.link_for_epic(
             get_session(), initiative_id=initiative_id
         ),
-        "jira_in_flight": lambda links: push_queue.in_flight(get_session(), links=list(links)),
+        "jira_push_states": lambda links: push_status.link_statuses(
+            get_session(), links=list(links)
+        ),
+        "jira_job_status": _job_status,
+        # Push is offered only where it can work: with no jira.base_url nothing may be queued.
+        "jira_configured": bool(_jira().base_url),
     }
 
 
@@ -130,7 +142,11 @@ def push() -> Response | tuple[str, int]:
     )
     try:
         job = push_queue.request_push(
-            session, actor=current_user, story_ids=story_ids, site_id=_jira().site_id
+            session,
+            actor=current_user,
+            story_ids=story_ids,
+            site_id=_jira().site_id,
+            jira_url=_jira().base_url,
         )
     except DomainError as exc:
         return _push_refused(story_ids, exc)
@@ -145,7 +161,11 @@ def initiative_push(initiative_id: int) -> Response:
     session = get_session()
     try:
         job = push_queue.request_initiative_push(
-            session, actor=current_user, initiative_id=initiative_id, site_id=_jira().site_id
+            session,
+            actor=current_user,
+            initiative_id=initiative_id,
+            site_id=_jira().site_id,
+            jira_url=_jira().base_url,
         )
     except (Conflict, ValidationFailed) as exc:
         return back_with_error(
@@ -193,13 +213,15 @@ def progress(job_id: int) -> str:
     requester = (
         users.get_user(session, state.job.requested_by_id) if state.job.requested_by_id else None
     )
+    status = push_status.job_statuses(session, jobs=[state.job])[job_id]
     return render_template(
         "jira/progress.html",
         progress=state,
         job=state.job,
+        status=status,
         rows=_rows(session, state.links),
         requester=requester,
-        running=state.job.state != JobState.DONE.value,
+        running=not status.finished,
     )
 
 
@@ -213,7 +235,13 @@ def pushes() -> str:
     )
     people = push_queue.requesters(session, jobs=page.items)
     names = {i.id: i.name for i in initiatives.all_initiatives(session)}
-    return render_template("jira/pushes.html", page=page, people=people, initiative_names=names)
+    return render_template(
+        "jira/pushes.html",
+        page=page,
+        people=people,
+        initiative_names=names,
+        statuses=push_status.job_statuses(session, jobs=page.items),
+    )
 
 
 # --- one pushed story ---------------------------------------------------------------------------

@@ -152,7 +152,9 @@ def test_crash_after_the_create_before_the_commit_is_adopted_on_rerun(
 
     assert fake.issues() != []  # created in Jira ...
     assert {link.state for link in world.links().values()} == {PushState.SENDING}  # ... unknown
-    assert "resumes automatically" in world.job(job_id).last_error
+    assert world.job(job_id).last_error == (
+        "The push stopped unexpectedly (see the server log); it is paused."
+    )
     world.expire_leases()
 
     world.run()
@@ -226,7 +228,8 @@ def test_credentials_refused_mid_job_put_the_stories_back_in_the_queue_with_the_
         assert (link.state, link.last_error, link.attempts) == (PushState.QUEUED, job.last_error, 0)
     client.login(world.pm.email)
     page = client.get(f"/jira/pushes/{job_id}").text
-    assert page.count('<span class="state state-queued">Queued</span>') == 2
+    # The push stopped, so its stories are not pushed (with its reason), not "Queued".
+    assert page.count('<span class="state state-failed">Not pushed</span>') == 2
     assert "state-sending" not in page
     assert fake.issues() == []
 

@@ -15,6 +15,7 @@ from tests.helpers.jira import WRONG_TOKEN, jira_config, jobs
 from tests.helpers.stories import ready_draft
 from tracker import db
 from tracker.models import Role, StoryDraft
+from tracker.services.ports import CheckResult
 
 
 @pytest.fixture
@@ -129,8 +130,9 @@ def test_push_all_ready_creates_the_issues_and_prints_their_keys(app, make_user,
         assert re.search(rf"{key}\s+story #{draft_id} '", result.output), result.output
     assert "2 pushed, 0 failed, 0 still waiting." in result.output
 
-    again = invoke(app, "jira", "push", "--as", pm.email, "--all-ready", expect=1)
-    assert "No story draft is ready" in again.output, "pushed drafts are not pushed twice"
+    again = invoke(app, "jira", "push", "--as", pm.email, "--all-ready", expect=0)
+    assert again.output == "All 2 ready stories are in Jira already; nothing to push.\n"
+    assert len(fake.issues()) == 2, "pushed drafts are not pushed twice"
 
 
 def test_push_reports_jiras_reason_and_exits_1(app, make_user, fake):
@@ -149,3 +151,47 @@ def test_push_reports_jiras_reason_and_exits_1(app, make_user, fake):
     assert fake.issues() == []
     # The fake counts each refused request as a contract breach; this one was the point.
     assert [v for v in fake.take_violations() if "Showstopper" not in v] == []
+
+
+# --- check --refresh, details, and words ---------------------------------------------------------
+
+
+def test_check_refresh_asks_jira_again_and_prints_each_failures_detail(app, monkeypatch):
+    asked: list[bool] = []
+
+    def check_site(flask_app, *, refresh=False):
+        asked.append(refresh)
+        return [
+            CheckResult("Configuration", True, "The tracker uses project OPS."),
+            CheckResult(
+                "Search",
+                False,
+                "Jira refused the label search; the sync cannot find pushed issues.",
+                detail="POST /rest/api/2/search answered 405: Method Not Allowed",
+            ),
+        ]
+
+    monkeypatch.setattr("tracker.cli.jira.check_site", check_site)
+
+    result = invoke(app, "jira", "check", "--refresh", expect=1)
+
+    assert asked == [True]
+    assert result.output.splitlines() == [
+        "OK    Configuration: The tracker uses project OPS.",
+        "FAIL  Search: Jira refused the label search; the sync cannot find pushed issues.",
+        "      detail: POST /rest/api/2/search answered 405: Method Not Allowed",
+        "1 problem to fix before pushing.",
+    ]
+    invoke(app, "jira", "check", expect=1)
+    assert asked == [True, False]
+
+
+def test_all_ready_when_one_ready_story_is_in_jira_says_so_and_exits_0(app, make_user, fake):
+    pm = make_user(Role.PM)
+    ready_draft(app, pm, "Route scam appeals to the specialists")
+    invoke(app, "jira", "push", "--as", pm.email, "--all-ready", expect=0)
+
+    again = invoke(app, "jira", "push", "--as", pm.email, "--all-ready", expect=0)
+
+    assert again.output == "The one ready story is in Jira already; nothing to push.\n"
+    assert len(jobs(app)) == 1

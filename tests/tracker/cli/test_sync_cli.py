@@ -22,7 +22,8 @@ from tracker.services import leases
 CLI_OWNER = f"cli-{socket.gethostname()}-{os.getpid()}"[:80]
 LINE = re.compile(
     r"^Sync #(?P<id>\d+) (?P<kind>\w+) (?P<state>\w+) in (?P<seconds>[\d.]+) s: "
-    r"(?P<calls>\d+) Jira calls?, (?P<checked>\d+) checked, (?P<changed>\d+) changed, "
+    r"(?P<calls>\d+) Jira calls?, (?P<checked>\d+) checked, "
+    r"recorded (?P<recorded>\d+) issues?, (?P<changed>\d+) changed, "
     r"(?P<missing>\d+) missing, (?P<events>\d+) events?\.(?P<error>.*)$"
 )
 
@@ -71,7 +72,8 @@ def test_sync_now_runs_an_incremental_sync_and_prints_what_it_did(app, fake, wor
         "seconds": shown["seconds"],
         "calls": str(run.calls),
         "checked": "2",
-        "changed": str(run.changed),
+        "recorded": "2",  # the first sync sees both issues for the first time
+        "changed": "0",
         "missing": "0",
         "events": str(run.events),
         "error": "",
@@ -79,6 +81,19 @@ def test_sync_now_runs_an_incremental_sync_and_prints_what_it_did(app, fake, wor
     assert run.calls == fake.call_count() - calls_before >= 1
     assert run.events >= 1  # the move to In Progress
     assert run.owner == CLI_OWNER
+    assert (run.recorded, run.changed) == (2, 0)
+
+
+def test_the_first_sync_records_issues_and_a_later_one_counts_changes(app, fake, world, tracker):
+    first = tracker("sync", "now").output
+    assert "2 checked, recorded 2 issues, 0 changed" in first, first
+
+    quiet = summary_line(tracker("sync", "now", "--full").output)
+    assert (quiet["recorded"], quiet["changed"]) == ("0", "0"), "nothing changed in Jira"
+
+    fake.transition([link.jira_key for link in world.links().values()][1], "In Progress")
+    moved = summary_line(tracker("sync", "now").output)
+    assert (moved["recorded"], moved["changed"]) == ("0", "1")
 
 
 def test_sync_now_full_reconciles_every_tracked_issue(app, fake, world, tracker):
@@ -153,7 +168,7 @@ def status_lines(tracker) -> list[str]:
 
 
 def test_status_lists_runs_and_how_the_sync_stands(app, tracker):
-    add_run(app, started_at=START, calls=1, checked=40, changed=3, missing=1, events=5)
+    add_run(app, started_at=START, calls=1, checked=40, recorded=7, changed=3, missing=1, events=5)
     add_run(
         app,
         kind=SyncKind.FULL.value,
@@ -175,20 +190,20 @@ def test_status_lists_runs_and_how_the_sync_stands(app, tracker):
 
     lines = status_lines(tracker)
 
-    table = [line.split(None, 12) for line in lines[1:5]]
+    table = [line.split(None, 13) for line in lines[1:5]]
     assert lines[0].split() == [
         "#", "started", "kind", "state", "secs", "calls",
-        "checked", "changed", "missing", "events", "error",
+        "checked", "recorded", "changed", "missing", "events", "error",
     ]  # fmt: skip
     assert table == [
         ["4", "2025-03-04", "09:45", "UTC", "incremental", "running", "-",
-         "0", "0", "0", "0", "0"],
+         "0", "0", "0", "0", "0", "0"],
         ["3", "2025-03-04", "09:40", "UTC", "incremental", "failed", "2.5",
-         "1", "0", "0", "0", "0", "Jira did not answer within 30 seconds."],
+         "1", "0", "0", "0", "0", "0", "Jira did not answer within 30 seconds."],
         ["2", "2025-03-04", "09:35", "UTC", "full", "succeeded", "90.0",
-         "2", "41", "0", "0", "0"],
+         "2", "41", "0", "0", "0", "0"],
         ["1", "2025-03-04", "09:30", "UTC", "incremental", "succeeded", "2.5",
-         "1", "40", "3", "1", "5"],
+         "1", "40", "7", "3", "1", "5"],
     ]  # fmt: skip
     facts = dict(line.split(":", 1) for line in lines[6:] if ":" in line)
     facts = {key.strip(): value.strip() for key, value in facts.items()}

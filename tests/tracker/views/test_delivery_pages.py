@@ -24,7 +24,7 @@ from tests.helpers.delivery import (
 )
 from tests.helpers.pages import text_of
 from tracker import db
-from tracker.models import Role, User, utcnow
+from tracker.models import Role, Suggestion, User, utcnow
 from tracker.services.accounts import tokens, users
 from tracker.services.jira_status import delivery
 from tracker.services.jira_status.snapshots import StatusHistory
@@ -51,6 +51,12 @@ def delivered_world(app, make_user) -> Callable[..., Any]:
             initiative_id=initiative_id, status_name="In Progress", **options,
         )  # fmt: skip
         finished, review, moving, _ = seeded.stories
+        with db.session_scope(app) as session:
+            # Submitted before anything happened in Jira: status times are never earlier.
+            suggestion = session.get(Suggestion, seeded.suggestion_id)
+            assert suggestion is not None
+            suggestion.created_at = T0 - timedelta(days=1)
+            session.add(suggestion)
         entered = utcnow() - timedelta(days=18, hours=2)
         reviewed = StatusHistory("71", entered, "Dana Dev", "In Progress", "In Review")
         apply(

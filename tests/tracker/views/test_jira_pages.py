@@ -205,7 +205,7 @@ def test_initiative_push_queues_the_epic_then_its_ready_drafts(app, client, logi
     assert "Epic Faster scam handling" in text
     assert "Route scam appeals to the specialists" in text
     initiative_page = text_of(client.get(f"/initiatives/{initiative_id}").text)
-    assert "Queued push #" in initiative_page
+    assert "Waiting push #" in initiative_page
 
     run_worker(app)
 

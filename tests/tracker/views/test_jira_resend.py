@@ -89,8 +89,11 @@ def test_pushing_an_unconfirmed_story_again_queues_it_and_finds_it_in_jira(
     assert (job.total, job.state) == (1, JobState.QUEUED)
     link = link_of(app, draft_id)
     assert (link.job_id, link.state) == (job.id, PushState.SENDING)
-    assert "Sending" in text_of(client.get(f"/stories/{draft_id}").text), "in flight again"
-    assert f"/jira/pushes/{first_job}" not in client.get(f"/stories/{draft_id}").text
+    detail = client.get(f"/stories/{draft_id}").text
+    # No worker holds the new job yet, so nothing is in flight: still unconfirmed, in it.
+    assert "Unconfirmed will be checked in Jira before any resend" in text_of(detail)
+    assert f"/jira/pushes/{job.id}" in detail
+    assert f"/jira/pushes/{first_job}" not in detail
 
     run_worker(app)
 
@@ -116,8 +119,10 @@ def test_a_sending_story_of_a_running_push_cannot_be_pushed_again(app, client, l
     response = client.submit("/jira/push", {"story_ids": [str(draft_id)]})
 
     assert response.status_code == 409
-    assert f"A push of story #{draft_id} is still running; wait for it to finish." in text_of(
-        response.text
+    assert re.search(
+        rf"A push of story #{draft_id} is still running \(push #{job_id}, held by worker-1 "
+        r"until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\); wait for it to finish\.",
+        text_of(response.text),
     )
     assert CHECKBOX.format(draft_id) not in response.text, "the refusal page does not offer it"
     assert [job.id for job in jobs(app)] == [job_id]

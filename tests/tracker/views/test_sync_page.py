@@ -69,7 +69,7 @@ def admin(login_as):
 
 
 def test_admin_sees_recent_runs_newest_first_with_their_figures(app, client, admin):
-    add_run(app, started_at=START, calls=1, checked=40, changed=3, missing=1, events=5)
+    add_run(app, started_at=START, calls=1, checked=40, recorded=9, changed=3, missing=1, events=5)
     add_run(
         app,
         kind=SyncKind.FULL.value,
@@ -86,15 +86,18 @@ def test_admin_sees_recent_runs_newest_first_with_their_figures(app, client, adm
 
     assert page.status_code == 200
     assert table_rows(page.text) == [
-        ["2025-03-04 11:30 UTC", "—", "Incremental", "Running", "1", "0", "0", "0", "0", ""],
+        ["2025-03-04 11:30 UTC", "—", "Incremental", "Running", "1", "0", "0", "0", "0", "0",
+         ""],
         [
             "2025-03-04 10:30 UTC", "2 min 5 s", "Full reconcile", "Failed",
-            "2", "0", "0", "0", "0",
+            "2", "0", "0", "0", "0", "0",
             "Jira refused the credentials (401); check jira.api_token.",
         ],
-        ["2025-03-04 09:30 UTC", "2.5 s", "Incremental", "Succeeded", "1", "40", "3", "1", "5", ""],
+        ["2025-03-04 09:30 UTC", "2.5 s", "Incremental", "Succeeded", "1", "40", "9", "3", "1",
+         "5", ""],
     ]  # fmt: skip
     assert "<strong>3</strong> runs." in page.text
+    assert ">Recorded</abbr>" in page.text, "first sightings have their own column"
 
 
 def test_a_run_whose_process_died_shows_as_interrupted(app, client, admin):

@@ -1,6 +1,11 @@
 """Applying issue snapshots: tracked links updated from what Jira says, a status event per
 status change at Jira's own timestamp, then the affected suggestions rolled up.
 
+Jira's timestamps are not trusted blindly: a site's clock runs ahead, or a Data Center answers
+in a zone it does not name, and a story came out done after the sync that saw it, or before its
+idea was submitted. Status times (events, status_since, and so delivery) are clamped to at most
+the sync's `now` and never before the suggestion's submission (`_Batch.clamp`).
+
 The sync applies a hundred snapshots per call over tens of thousands of issues, so every step
 loads what it needs with one IN query, the number of statements per call does not grow with the
 number of snapshots, and links are read and written as plain rows (Core), not ORM objects.
@@ -20,7 +25,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from tracker.config import SyncSettings
-from tracker.models import DeliveryState, JiraLink, PushState, StatusEvent, StoryDraft
+from tracker.models import (
+    DeliveryState,
+    JiraLink,
+    PushState,
+    StatusEvent,
+    StoryDraft,
+    Suggestion,
+)
 from tracker.services.jira_status.rollup import roll_up
 from tracker.services.jira_status.snapshots import IssueSnapshot, StatusHistory
 
@@ -46,12 +58,14 @@ _STORED = (
 )
 _LINKS: Table = JiraLink.__table__  # type: ignore[attr-defined]
 _EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
+_SUGGESTIONS: Table = Suggestion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
 class ApplyResult:
     checked: int = 0  # snapshots that matched a tracked link
-    changed: int = 0  # links whose stored fields changed
+    recorded: int = 0  # links seen for the first time (no status stored before): not news
+    changed: int = 0  # links that had a status and whose stored fields changed
     events: int = 0  # StatusEvent rows added
 
 
@@ -91,6 +105,7 @@ class _Link:
     jira_updated_at: datetime | None
     status_since: datetime | None
     missing_since: datetime | None
+    submitted_at: datetime | None = None  # the suggestion's created_at; None for an epic
 
     def stored(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in _STORED)
@@ -106,6 +121,13 @@ class _Batch:
     categories: dict[str, str]  # lower-cased status name -> Jira status category
     recorded: set[tuple[int, str]]  # (link id, history id) already stored
     events: list[dict[str, object]] = field(default_factory=list)
+
+    def clamp(self, moment: datetime, link: _Link) -> datetime:
+        """Jira's time of a status change, at most `now` and never before the submission (a
+        submission dated after `now` says the clocks disagree, and bounds nothing)."""
+        moment = min(moment, self.now)
+        submitted = link.submitted_at
+        return max(moment, submitted) if submitted and submitted <= self.now else moment
 
     def state(self, status_name: str, category: str | None = None) -> str:
         known = category if category is not None else self.categories.get(status_name.lower(), "")
@@ -138,9 +160,11 @@ def _load_links(session: Session, jira_ids: Iterable[str]) -> dict[str, list[_Li
             _LINKS.c.initiative_id,
             story.initiative_id.label("story_initiative_id"),
             story.suggestion_id,
+            _SUGGESTIONS.c.created_at.label("submitted_at"),
             *(_LINKS.c[name] for name in _STORED),
         )
         .outerjoin(StoryDraft.__table__, story.id == _LINKS.c.story_id)  # type: ignore[attr-defined]
+        .outerjoin(_SUGGESTIONS, _SUGGESTIONS.c.id == story.suggestion_id)
         # The state is checked below, not here: on a table not analysed since a big import,
         # PostgreSQL would rather scan the state index over every link than the jira_id one.
         .where(_LINKS.c.jira_id.in_(sorted(set(jira_ids))))
@@ -156,6 +180,7 @@ def _load_links(session: Session, jira_ids: Iterable[str]) -> dict[str, list[_Li
             story_id=values["story_id"],
             initiative_id=values["initiative_id"] or values["story_initiative_id"],
             suggestion_id=values["suggestion_id"],
+            submitted_at=values["submitted_at"],
             **{name: values[name] for name in _STORED},
         )
         link.jira_key = link.jira_key or ""
@@ -211,7 +236,7 @@ def _record_histories(batch: _Batch, link: _Link, histories: Sequence[StatusHist
             to_state=batch.state(history.to_status),
             author=history.author[:200],
             history_id=history.history_id,
-            changed_at=history.changed_at,
+            changed_at=batch.clamp(history.changed_at, link),
         )
 
 
@@ -253,12 +278,16 @@ def _store_status(
             to_state=state,
             author="",
             history_id=None,
-            changed_at=snapshot.updated or batch.now,
+            changed_at=batch.clamp(snapshot.updated or batch.now, link),
         )
     if histories:
-        link.status_since = histories[-1].changed_at
+        last = histories[-1].changed_at
+        # A change Jira dates in the future is seen again by the next syncs (their windows
+        # overlap); it keeps the time first clamped instead of creeping forward each time.
+        if not (last > batch.now and not changed and link.status_since is not None):
+            link.status_since = batch.clamp(last, link)
     elif changed:
-        link.status_since = snapshot.updated or batch.now
+        link.status_since = batch.clamp(snapshot.updated or batch.now, link)
     link.status_name = snapshot.status_name[:80]
     link.status_category = snapshot.status_category[:20]
     link.delivery_state = state
@@ -360,14 +389,18 @@ def apply_snapshots(
         recorded=_recorded(session, (link.id for link in every), snapshots),
     )
     changed: dict[int, _Link] = {}
+    first_seen: set[int] = set()
     touched: dict[int, _Link] = {}
     for snapshot in snapshots:
         for link in links.get(snapshot.jira_id, ()):
             result.checked += 1
             touched[link.id] = link
+            if not link.status_name:
+                first_seen.add(link.id)
             if _apply_one(batch, link, snapshot):
                 changed[link.id] = link
-    result.changed = len(changed)
+    result.recorded = len(changed.keys() & first_seen)
+    result.changed = len(changed) - result.recorded
     result.events = len(batch.events)
     _save_links(session, sorted(touched), list(changed.values()), now)
     _insert_events(session, batch.events)

@@ -84,6 +84,13 @@ def _stories(session: Session, suggestion_ids: Sequence[int]) -> dict[int, list[
     return stories
 
 
+def _clamp(moment: datetime, *, now: datetime, submitted: datetime) -> datetime:
+    """Jira's clock is not ours: delivered no later than `now`, and never before submission
+    (unless the submission is dated after `now`: then the clocks disagree and it bounds nothing)."""
+    moment = min(moment, now)
+    return max(moment, submitted) if submitted <= now else moment
+
+
 def roll_up(session: Session, *, suggestion_ids: Iterable[int], now: datetime) -> int:
     """Move in-delivery suggestions whose stories are all pushed and done to delivered, and
     delivered ones with a story no longer done back to in delivery (declined, parked and the
@@ -92,14 +99,15 @@ def roll_up(session: Session, *, suggestion_ids: Iterable[int], now: datetime) -
     if not wanted:
         return 0
     session.flush()
-    current = {
-        row.id: Status(row.status)
-        for row in session.connection().execute(
-            select_columns(_SUGGESTIONS.c.id, _SUGGESTIONS.c.status).where(
-                _SUGGESTIONS.c.id.in_(wanted), _SUGGESTIONS.c.status.in_(ROLLED_UP)
-            )
+    rows = session.connection().execute(
+        select_columns(_SUGGESTIONS.c.id, _SUGGESTIONS.c.status, _SUGGESTIONS.c.created_at).where(
+            _SUGGESTIONS.c.id.in_(wanted), _SUGGESTIONS.c.status.in_(ROLLED_UP)
         )
-    }
+    )
+    current: dict[int, Status] = {}
+    submitted: dict[int, datetime] = {}
+    for row in rows:
+        current[row.id], submitted[row.id] = Status(row.status), row.created_at
     if not current:
         return 0
     stories = _stories(session, sorted(current))
@@ -109,6 +117,7 @@ def roll_up(session: Session, *, suggestion_ids: Iterable[int], now: datetime) -
         pending = [story for story in mine if not _done(story)]
         if status is Status.IN_DELIVERY and mine and not pending:
             finished = max(story.status_since or story.jira_updated_at or now for story in mine)
+            finished = _clamp(finished, now=now, submitted=submitted[suggestion_id])
             planned[suggestion_id] = (Status.DELIVERED, _delivered_reason(mine), finished)
         elif status is Status.DELIVERED and pending:
             planned[suggestion_id] = (Status.IN_DELIVERY, _reopened_reason(pending), None)

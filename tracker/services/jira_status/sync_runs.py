@@ -81,13 +81,15 @@ def finish_run(
     events: int,
     error: str,
     finished: datetime,
+    recorded: int = 0,
 ) -> None:
-    """Record how a run started by `start_run` ended."""
+    """Record how a run started by `start_run` ended. `recorded` counts issues seen for the
+    first time (no status stored before), which are not `changed`."""
     run = session.get(SyncRun, run_id)
     assert run is not None
     run.state = state.value
     run.calls = calls
-    run.checked, run.changed = checked, changed
+    run.checked, run.recorded, run.changed = checked, recorded, changed
     run.missing, run.events = missing, events
     run.error = error
     run.finished_at = finished

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -32,6 +33,18 @@ from tracker.services.stories.push_execution import (
 from tracker.services.suggestions import visibility
 
 _PUSH_DENIED = "Only PMs push stories to Jira."
+JIRA_NOT_CONFIGURED = (
+    "Jira is not configured: an admin sets jira.base_url and the Jira credentials "
+    "(Admin > Jira check lists the keys) before anything can be pushed."
+)
+
+
+def require_jira(jira_url: str | None) -> None:
+    """Conflict when Jira is not configured (`jira_url` is the jira.base_url setting), so no
+    job is ever queued that could only fail. None means the caller stages pushes without a
+    Jira on purpose (the demo data) and skips the check."""
+    if jira_url is not None and not jira_url.strip():
+        raise Conflict(JIRA_NOT_CONFIGURED)
 
 
 def story_label(site_id: str, story_id: int) -> str:
@@ -78,10 +91,18 @@ def _enqueue(session: Session, job: PushJob, link: JiraLink) -> bool:
 
 
 def request_push(
-    session: Session, *, actor: User, story_ids: Sequence[int], site_id: str
+    session: Session,
+    *,
+    actor: User,
+    story_ids: Sequence[int],
+    site_id: str,
+    jira_url: str | None = None,
 ) -> PushJob:
-    """A job pushing these ready drafts. ValidationFailed names drafts that are not ready."""
+    """A job pushing these ready drafts. ValidationFailed names drafts that are not ready;
+    Conflict when Jira is not configured (`require_jira`), when everything is in Jira already,
+    or when a live push holds one of them."""
     require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
+    require_jira(jira_url)
     if not story_ids:
         raise ValidationFailed("Choose stories to push.", fields={"story_ids": "Select stories."})
     drafts = session.exec(select(StoryDraft).where(col(StoryDraft.id).in_(story_ids))).all()
@@ -99,10 +120,17 @@ def request_push(
 
 
 def request_initiative_push(
-    session: Session, *, actor: User, initiative_id: int, site_id: str
+    session: Session,
+    *,
+    actor: User,
+    initiative_id: int,
+    site_id: str,
+    jira_url: str | None = None,
 ) -> PushJob:
-    """A job pushing the initiative as an epic, then its ready drafts under it."""
+    """A job pushing the initiative as an epic, then its ready drafts under it (refused like
+    `request_push`)."""
     require(actor, Permission.MANAGE_STORIES, _PUSH_DENIED)
+    require_jira(jira_url)
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
         raise NotFound(f"Initiative {initiative_id} does not exist.")
@@ -116,37 +144,70 @@ def request_initiative_push(
     return _create_job(session, actor, initiative_id, links)
 
 
-def in_flight(session: Session, *, links: Iterable[JiraLink]) -> set[int]:
-    """Ids of the SENDING links whose job is not finished: a worker owns them (or will resume
-    them), so they may not be pushed again. A SENDING link whose job is done, or that has no job,
-    is only unconfirmed: pushing it again is safe, the label search runs before any create."""
+def live_jobs(
+    session: Session, *, links: Iterable[JiraLink], now: datetime | None = None
+) -> dict[int, PushJob]:
+    """SENDING link id -> its job, for the links whose job is unfinished and holds a live lease
+    (lease_until after `now`): a worker is at it, so they may not be pushed again.
+
+    A SENDING link whose job is done, whose job's lease expired (its worker was killed) or
+    whose job never got a worker is only unconfirmed: a new push takes it over, and the label
+    search in Jira runs before anything is sent again, so no duplicate can result."""
+    moment = now or utcnow()
     sending = [link for link in links if link.state == PushState.SENDING and link.id is not None]
     job_ids = {link.job_id for link in sending if link.job_id is not None}
     if not job_ids:
-        return set()
-    running = set(
-        session.exec(
-            select(PushJob.id).where(
-                col(PushJob.id).in_(job_ids), col(PushJob.state) != JobState.DONE.value
+        return {}
+    held = {
+        job.id: job
+        for job in session.exec(
+            select(PushJob).where(
+                col(PushJob.id).in_(job_ids),
+                col(PushJob.state) != JobState.DONE.value,
+                col(PushJob.lease_until) > moment,
             )
-        ).all()
+        )
+    }
+    return {
+        link.id: held[link.job_id]
+        for link in sending
+        if link.id is not None and link.job_id is not None and link.job_id in held
+    }
+
+
+def in_flight(
+    session: Session, *, links: Iterable[JiraLink], now: datetime | None = None
+) -> set[int]:
+    """Ids of the SENDING links a live push holds (see `live_jobs`)."""
+    return set(live_jobs(session, links=links, now=now))
+
+
+def lease_words(job: PushJob) -> str:
+    """Who holds the job and until when, e.g. 'push #12, held by cli-web1-4242 until
+    2025-03-01 14:05:00 UTC' (in UTC: services do not know the reader's zone)."""
+    until = (
+        job.lease_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if job.lease_until
+        else "?"
     )
-    return {link.id for link in sending if link.id is not None and link.job_id in running}
+    return f"push #{job.id}, held by {job.lease_owner or 'a worker'} until {until}"
 
 
 def _create_job(
     session: Session, actor: User, initiative_id: int | None, links: list[JiraLink]
 ) -> PushJob:
-    busy = in_flight(session, links=links)
+    busy = live_jobs(session, links=links)
     if busy:
-        raise Conflict(
-            "A push of "
-            + ", ".join(_link_name(link) for link in links if link.id in busy)
-            + " is still running; wait for it to finish."
+        names = ", ".join(_link_name(link) for link in links if link.id in busy)
+        holders = "; ".join(
+            lease_words(job) for job in {job.id: job for job in busy.values()}.values()
         )
+        raise Conflict(f"A push of {names} is still running ({holders}); wait for it to finish.")
     job = PushJob(requested_by_id=actor.id, initiative_id=initiative_id)
     session.add(job)
     session.flush()
+    # A SENDING link of a stopped or abandoned job moves into this one and stays SENDING; the
+    # old job, left with nothing to do, is finished by the worker that next claims it.
     queued = [link for link in links if _enqueue(session, job, link)]
     if not queued:
         raise Conflict("Everything selected is in Jira already.")

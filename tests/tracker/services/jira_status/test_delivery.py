@@ -131,7 +131,8 @@ def test_applying_stores_the_fields_and_the_mapped_state(app, submitter):
         ],
         settings=settings,
     )  # fmt: skip
-    assert (result.checked, result.changed) == (2, 2)
+    # Both were seen for the first time: their status is recorded, not a change.
+    assert (result.checked, result.recorded, result.changed) == (2, 2, 0)
     stored = link_of(app, first)
     assert (stored.status_name, stored.status_category, stored.delivery_state) == (
         "In Review", "indeterminate", "done"
