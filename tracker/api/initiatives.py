@@ -6,7 +6,7 @@ stories a reader sees inside an initiative follows suggestion visibility.
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,7 @@ from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
+from tracker.services import ports
 from tracker.services.jira_status import delivery
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives
@@ -209,6 +210,7 @@ def initiative_suggestion_add(initiative_id: int) -> Response:
     initiatives.add_suggestion(
         session, actor=user, initiative_id=initiative_id, suggestion_id=wanted.suggestion_id
     )
+    ports.wake_push_worker(current_app)  # its pushed stories move under this epic in Jira
     return _saved(session, user, initiative_id)
 
 
@@ -225,4 +227,5 @@ def initiative_suggestion_remove(initiative_id: int, suggestion_id: int) -> Resp
     initiatives.remove_suggestion(
         session, actor=user, initiative_id=initiative_id, suggestion_id=suggestion_id
     )
+    ports.wake_push_worker(current_app)  # its pushed stories leave the epic in Jira
     return _saved(session, user, initiative_id)

@@ -12,7 +12,7 @@ from tracker.api.inputs import actor, parse
 from tracker.api.openapi import operation
 from tracker.api.schemas.pushes import PushItemPublic, PushJobPublic, PushRequest
 from tracker.config import current_settings
-from tracker.db import get_session, on_commit
+from tracker.db import get_session
 from tracker.errors import ValidationFailed
 from tracker.permissions import Permission, requires
 from tracker.services import ports
@@ -28,12 +28,6 @@ def _job(job_id: int, status_code: int = 200) -> Response:
     job_state = push_status.job_statuses(session, jobs=[progress.job])[job_id]
     items = [PushItemPublic.of(link, states[link.id]) for link in progress.links if link.id]
     return to_json(PushJobPublic.of(progress.job, job_state, items), status=status_code)
-
-
-def _start_worker() -> None:
-    if current_app.testing:
-        return  # tests run the queue themselves, synchronously
-    ports.jira(current_app).start_push_worker()
 
 
 @bp.post("/pushes")
@@ -73,7 +67,7 @@ def push_create() -> Response:
             jira_url=jira.base_url,
         )
     assert job.id is not None
-    on_commit(_start_worker)
+    ports.wake_push_worker(current_app)
     response = _job(job.id, status_code=202)
     response.headers["Location"] = url_for("api.push_detail", job_id=job.id)
     return response

@@ -54,3 +54,30 @@ def forget_metadata(session: Session, *, base_url: str) -> None:
         site.updated_at = utcnow()
         session.add(site)
         session.commit()
+
+
+def site_notes(session: Session, *, base_url: str) -> list[str]:
+    """What the configured site has shown it does differently, in sentences for the sync and
+    check pages (empty when nothing is known, or nothing differs)."""
+    site = find(session, base_url=base_url.rstrip("/")) if base_url else None
+    if site is None:
+        return []
+    known = site.capabilities or {}
+    notes = []
+    if known.get("id_in") is False:
+        notes.append(
+            "Jira ignores `id in (...)` in searches (it answers with issues that were not asked "
+            "for), so the full reconcile reads the tracked issues by the site label instead."
+        )
+    if known.get("search") == "get":
+        notes.append(
+            "Something in front of Jira refuses POST searches, so the tracker searches with GET."
+        )
+    if known.get("bulk_create") is False:
+        notes.append("Jira refuses bulk create here, so each story is created with its own call.")
+    if known.get("createmeta") == "legacy":
+        notes.append(
+            "Jira has only the old create-screen listing (Jira before 8.4); the tracker reads "
+            "create screens through it."
+        )
+    return notes

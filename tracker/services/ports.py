@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from markupsafe import Markup
 
+from tracker.db import on_commit
 from tracker.models import JiraLink, StoryDraft, Suggestion, SyncKind, User
 from tracker.services.jira_status.snapshots import IssueSnapshot
 
@@ -125,8 +126,9 @@ class JiraPort(Protocol):
         ...
 
     def update_story(self, session: Session, *, actor: User, story_id: int) -> JiraLink:
-        """Send a pushed draft's summary, description and points to its issue. Does not commit.
-        Raises a DomainError (not visible, not in Jira yet) or a JiraFailure."""
+        """Bring a pushed draft's issue up to date: summary, description, points, labels,
+        priority and the epic of its initiative. Does not commit. Raises a DomainError (not
+        visible, not in Jira yet) or a JiraFailure."""
         ...
 
     def find_issue(self, key: str) -> FoundIssue:
@@ -185,3 +187,12 @@ def digests(app: Flask) -> DigestPort:
     """The app's digest port."""
     port: DigestPort = app.extensions[_DIGEST_PORT]
     return port
+
+
+def wake_push_worker(app: Flask) -> None:
+    """Start the push worker once this request's work is committed (it must see the new rows):
+    it runs queued pushes and moves stories whose initiative changed under the right epic.
+    A testing app starts nothing: tests run the queue themselves, synchronously."""
+    if app.testing or not app.config["SETTINGS"].jira.base_url:
+        return
+    on_commit(lambda: jira(app).start_push_worker())

@@ -12,6 +12,7 @@ from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
+from tracker.services import ports
 from tracker.services.digests import pages
 from tracker.services.jira_status import delivery
 from tracker.services.stories import drafts as stories
@@ -215,6 +216,7 @@ def add_suggestion(initiative_id: int) -> Response | tuple[str, int]:
         return _detail_page(
             initiative_id, pick_form=form, error=exc.message, status=exc.status_code
         )
+    ports.wake_push_worker(current_app)  # its pushed stories move under this epic in Jira
     flash(f"#{suggestion.id} {suggestion.title} joined the initiative.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
 
@@ -229,5 +231,6 @@ def remove_suggestion(initiative_id: int, suggestion_id: int) -> Response | tupl
         )
     except DomainError as exc:
         return _detail_page(initiative_id, error=exc.message, status=exc.status_code)
+    ports.wake_push_worker(current_app)  # its pushed stories leave the epic in Jira
     flash(f"#{suggestion.id} {suggestion.title} left the initiative.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))

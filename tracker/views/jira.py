@@ -21,12 +21,12 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from tracker.config import JiraSettings, current_settings
-from tracker.db import get_session, on_commit
+from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tracker.models import JiraLink, PushJob, StoryDraft
 from tracker.pagination import Page, paginate, requested_page
 from tracker.permissions import Permission, requires
-from tracker.services import ports
+from tracker.services import jira_sites, ports
 from tracker.services.accounts import users
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives, push_queue, push_status
@@ -58,12 +58,6 @@ def _job_status(job_id: int) -> push_status.JobStatus | None:
     if job is None:
         return None
     return push_status.job_statuses(get_session(), jobs=[job]).get(job_id)
-
-
-def _start_worker() -> None:
-    if current_app.testing:
-        return  # tests run the queue themselves, synchronously
-    ports.jira(current_app).start_push_worker()
 
 
 @bp.app_context_processor
@@ -98,10 +92,13 @@ def _check_page(results: Sequence[Any] | None) -> str:
         jira=jira,
         configured=bool(jira.base_url),
         token_set=bool(
-            jira.api_token.get_secret_value() or jira.personal_access_token.get_secret_value()
+            jira.api_token.get_secret_value()
+            or jira.personal_access_token.get_secret_value()
+            or jira.password.get_secret_value()
         ),
         results=results,
         failed=sum(not r.ok for r in results or ()),
+        site_notes=jira_sites.site_notes(get_session(), base_url=jira.base_url),
     )
 
 
@@ -150,7 +147,7 @@ def push() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         return _push_refused(story_ids, exc)
-    on_commit(_start_worker)
+    ports.wake_push_worker(current_app)
     flash(f"Pushing {job.total} {'story' if job.total == 1 else 'stories'} to Jira.", "success")
     return redirect(url_for("jira.progress", job_id=job.id))
 
@@ -171,7 +168,7 @@ def initiative_push(initiative_id: int) -> Response:
         return back_with_error(
             url_for("initiatives.detail", initiative_id=initiative_id), exc.message
         )
-    on_commit(_start_worker)
+    ports.wake_push_worker(current_app)
     flash("Pushing the initiative as an epic, then its ready stories.", "success")
     return redirect(url_for("jira.progress", job_id=job.id))
 

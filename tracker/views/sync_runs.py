@@ -18,7 +18,7 @@ from tracker.db import get_session
 from tracker.models import SyncKind, SyncRun, utcnow
 from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
-from tracker.services import ports
+from tracker.services import jira_sites, ports
 from tracker.services.jira_status import sync_runs
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/admin/sync")
@@ -72,6 +72,7 @@ def index() -> str:
         next_due=sync_runs.next_due(session, sync=settings.sync, now=moment),
         scheduled=ports.jira(current_app).sync_enabled(),
         configured=bool(settings.jira.base_url),
+        site_notes=jira_sites.site_notes(session, base_url=settings.jira.base_url),
     )
 
 

@@ -20,7 +20,7 @@ from tests.helpers.jira import SECRET_TOKEN
 from tests.helpers.sync_runs import START, WEBHOOK_SECRET, add_run, sync_settings
 from tracker import db
 from tracker.models import JobLease, Role, RunState, SyncKind, SyncRun
-from tracker.services import leases
+from tracker.services import jira_sites, leases
 
 
 def hold_lease(app: Flask, job: str, owner: str) -> None:
@@ -261,3 +261,24 @@ def test_an_unknown_kind_of_sync_is_refused(app, client, admin, fake):
     response = client.submit("/admin/sync/run", {"kind": "everything"}, follow_redirects=True)
     assert flashes(response.text) == ["Choose an incremental sync or a full reconcile."]
     assert fake.call_count() == 0
+
+
+def test_what_the_site_does_differently_is_said(app, client, admin, fake):
+    assert "This Jira site" not in facts(client.get("/admin/sync").text)
+    with db.session_scope(app) as session:
+        jira_sites.save(
+            session,
+            base_url=fake.url,
+            flavour="datacenter",
+            server_version="8.20.30",
+            capabilities={"search": "get", "createmeta": "paged", "id_in": False},
+            site_metadata=None,
+            discovered_at=None,
+        )
+
+    shown = facts(client.get("/admin/sync").text)["This Jira site"]
+
+    assert "Jira ignores `id in (...)` in searches" in shown
+    assert "the full reconcile reads the tracked issues by the site label instead" in shown
+    assert "the tracker searches with GET" in shown
+    assert "create-screen" not in shown  # the paged one answers: nothing to say
