@@ -265,7 +265,8 @@ class _Run(ScreenChecks):
         try:
             zone = fetch_time_zone(client)
         except JiraError as exc:
-            self.fail("Status sync", *in_words(exc, "read the Jira account's profile"))
+            doing = "read its own profile (the status sync reads Jira's dates in its time zone)"
+            self.fail("Status sync", *in_words(exc, doing))
             return
         self.ok(
             "Status sync",
