@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from tracker.db import session_scope
 from tracker.models import JiraSite
 from tracker.services import jira_sites
 
-__all__ = ["ClientFactory", "connected", "forget_metadata", "reset", "stored_flavour"]
+__all__ = ["ClientFactory", "connected", "forget_metadata", "reset"]
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,6 @@ def reset() -> None:
 def _is_stale(base_url: str) -> bool:
     with _stale_lock:
         return base_url in _stale
-
-
-def stored_flavour(app: Flask, base_url: str) -> str | None:
-    with session_scope(app) as session:
-        site = jira_sites.find(session, base_url=base_url.rstrip("/"))
-        return site.flavour if site is not None and site.flavour else None
 
 
 @contextmanager
@@ -100,20 +95,15 @@ def connected(
         client.close()
 
 
+@dataclass(frozen=True)
 class _Stored:
-    def __init__(
-        self,
-        flavour: str,
-        server_version: str,
-        capabilities: Capabilities,
-        metadata: dict[str, Any] | None,
-        discovered_at: datetime | None,
-    ) -> None:
-        self.flavour = flavour
-        self.server_version = server_version
-        self.capabilities = capabilities
-        self.metadata = metadata
-        self.discovered_at = discovered_at
+    """The site's row as it was when the block began."""
+
+    flavour: str
+    server_version: str
+    capabilities: Capabilities
+    metadata: dict[str, Any] | None
+    discovered_at: datetime | None
 
     @classmethod
     def of(cls, site: JiraSite) -> _Stored:
