@@ -21,7 +21,7 @@ from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.client import TrackerClient
 from tests.helpers.databases import private_postgres_database
 from tests.helpers.settings import settings_for
-from tracker import create_app, db, migrate
+from tracker import auth, create_app, db, migrate
 from tracker.config import load_settings
 from tracker.models import Organisation, Role, User, metadata
 
@@ -65,6 +65,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("TRACKER_") and name != "TRACKER_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts() -> None:
+    """Each test starts with no sign-in attempts or API calls counted against 127.0.0.1: the
+    limiter's memory storage outlives the apps reused across tests."""
+    auth.reset_rate_limits()
 
 
 # --- databases ----------------------------------------------------------------------------------

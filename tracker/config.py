@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flask import current_app
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -32,6 +33,7 @@ SECRET_KEYS = frozenset(
         "personal_access_token",
         "password",
         "webhook_secret",
+        "rate_limit_storage_uri",
     }
 )
 DEFAULT_AREAS = (
@@ -58,9 +60,23 @@ class SecuritySettings(_Section):
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     session_lifetime_hours: int = Field(default=12, ge=1)
+    # Per client address, in Flask-Limiter's notation; "" switches a limit off.
+    login_rate_limit: str = "20 per minute;200 per hour"  # POST /login
+    api_rate_limit: str = "600 per minute"  # API requests presenting a bearer token
+    # memory:// counts per process; several app servers share e.g. redis://host:6379/0.
+    rate_limit_storage_uri: SecretStr = SecretStr("memory://")
+    # Proxies whose X-Forwarded-For gives the client address; 0 uses the connecting address.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
     # None means "secure cookies everywhere except development", the safe default behind TLS.
     session_cookie_secure: bool | None = None
     force_https: bool = False
+
+    @field_validator("login_rate_limit", "api_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)  # its ValueError names the bad text
+        return value.strip()
 
 
 class SchedulerSettings(_Section):

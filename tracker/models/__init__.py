@@ -1,6 +1,13 @@
 """SQLModel table classes. Import from here; the submodules group them by area."""
 
-from tracker.models.accounts import ApiToken, Organisation, Role, User
+from tracker.models.accounts import (
+    ApiToken,
+    BrowserSession,
+    Organisation,
+    Role,
+    SignInFailure,
+    User,
+)
 from tracker.models.base import UTCDateTime, metadata, utcnow
 from tracker.models.digests import (
     AreaSubscription,
@@ -30,6 +37,7 @@ __all__ = [
     "ApiToken",
     "AreaSubscription",
     "Audience",
+    "BrowserSession",
     "Comment",
     "DeliveryState",
     "DeliveryStatus",
@@ -51,6 +59,7 @@ __all__ = [
     "Role",
     "RunState",
     "SchedulerHeartbeat",
+    "SignInFailure",
     "Status",
     "StatusChange",
     "StatusEvent",

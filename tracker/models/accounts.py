@@ -1,11 +1,11 @@
-"""People, their organisations and their API tokens."""
+"""People, their organisations, their API tokens, browser sessions and failed sign-ins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column
+from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -53,11 +53,7 @@ class User(SQLModel, table=True):
     )
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     is_active: bool = Field(default=True)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Bumped on password change or deactivation so that existing sessions stop working.
-    session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     # Flask-Login protocol.
@@ -70,7 +66,7 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return str(self.id)
 
 
 class ApiToken(SQLModel, table=True):
@@ -86,3 +82,29 @@ class ApiToken(SQLModel, table=True):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class BrowserSession(SQLModel, table=True):
+    """One signed-in browser. Its cookie holds a random token; `id` is the token's SHA-256, so a
+    copy of this table opens no session. Deleting the row signs that browser out at once."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_agent: str = Field(default="", max_length=255)
+    address: str = Field(default="", max_length=64)
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins in a row for one email from one address, known account or not, and
+    until when that pair is refused: a stranger elsewhere cannot lock the owner out."""
+
+    __table_args__ = (UniqueConstraint("email", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
+    failures: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

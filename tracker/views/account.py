@@ -1,15 +1,16 @@
-"""A person's own account: password and personal API tokens."""
+"""A person's own account: password, signed-in browsers and personal API tokens."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from tracker import auth
 from tracker.db import get_session
 from tracker.errors import DomainError
 from tracker.permissions import Permission, requires
-from tracker.services.accounts import tokens, users
+from tracker.services.accounts import sessions, tokens, users
 from tracker.views.forms import PasswordForm, TokenForm, apply_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -73,11 +74,41 @@ def password() -> str | Response | tuple[str, int]:
                 user=current_user,
                 current=form.current_password.data or "",
                 new=form.new_password.data or "",
+                keep_token=auth.session_token(),
             )
         except DomainError as exc:
             apply_errors(form, exc)
             return render_template("account/password.html", form=form), 422
-        login_user(current_user._get_current_object())  # the session version changed
         flash("Your password is changed; other sessions are signed out.", "success")
         return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.get("/sessions")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def session_list() -> str:
+    token = auth.session_token()
+    browsers = sessions.list_sessions(
+        get_session(), user=current_user, lifetime=auth.session_lifetime()
+    )
+    return render_template(
+        "account/sessions.html",
+        browsers=browsers,
+        current_id=sessions.session_id(token) if token else None,
+    )
+
+
+@bp.post("/sessions/<string(length=64):session_id>/revoke")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def session_revoke(session_id: str) -> Response:
+    sessions.revoke_session(get_session(), user=current_user, revoked_id=session_id)
+    flash("That browser is signed out.", "success")
+    return redirect(url_for("account.session_list"))
+
+
+@bp.post("/sessions/revoke-others")
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def session_revoke_others() -> Response:
+    ended = sessions.end_sessions(get_session(), user=current_user, keep_token=auth.session_token())
+    flash(f"Signed out everywhere else ({ended} session(s) ended).", "success")
+    return redirect(url_for("account.session_list"))

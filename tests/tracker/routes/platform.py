@@ -11,6 +11,10 @@ ROWS: dict[str, Row] = {
     "account.token_create": ("POST", "/account/tokens", ALL),
     "account.token_revoke": ("POST", "/account/tokens/999/revoke", ALL),
     "account.password": ("GET", "/account/password", ALL),
+    "account.session_list": ("GET", "/account/sessions", ALL),
+    "account.session_revoke": ("POST", "/account/sessions/" + "0" * 64 + "/revoke", ALL),
+    # Ends the person's other sessions only: the walk's own browser stays signed in.
+    "account.session_revoke_others": ("POST", "/account/sessions/revoke-others", ALL),
     "admin.users": ("GET", "/admin/users", ADMIN),
     "admin.user_create": ("POST", "/admin/users", ADMIN),
     "admin.user_edit": ("GET", "/admin/users/{user_id}", ADMIN),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
 from tracker import db
-from tracker.models import Role, User, utcnow
-from tracker.services.accounts import users
+from tracker.models import Role, SignInFailure, utcnow
+from tracker.services.accounts import sign_in, users
 
 
 def test_login_then_logout(client, make_user):
@@ -55,14 +58,17 @@ def test_lockout_after_repeated_failures(app, client, make_user):
     for _ in range(5):
         assert client.login(user.email, "wrong password guess").status_code == 401
     locked = client.login(user.email)  # right password, but locked now
-    assert locked.status_code == 401
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 14 * 60
     assert "Too many failed sign-ins" in locked.text
     with db.session_scope(app) as session:
-        stored = session.get(User, user.id)
-        assert stored is not None
-        assert stored.locked_until is not None
-        stored.locked_until = utcnow() - timedelta(seconds=1)
+        failure = session.exec(select(SignInFailure)).one()
+        assert (failure.email, failure.address) == (user.email, "127.0.0.1")
+        assert failure.locked_until is not None
+        failure.locked_until = utcnow() - timedelta(seconds=1)
     assert client.login(user.email).status_code == 302
+    with db.session_scope(app) as session:
+        assert session.exec(select(SignInFailure)).all() == []  # success forgets the failures
 
 
 def test_lockout_threshold_comes_from_config(make_app, database_url):
@@ -76,15 +82,26 @@ def test_lockout_threshold_comes_from_config(make_app, database_url):
             password="correct horse battery staple",
             role="submitter",
         )
-        policy = users.LockoutPolicy(
+        policy = sign_in.LockoutPolicy(
             max_failures=app.config["SETTINGS"].security.login_max_failures
         )
         for _ in range(2):
-            with contextlib.suppress(users.LoginFailed):
-                users.authenticate(
-                    session, email=user.email, password="wrong password", policy=policy
+            with contextlib.suppress(sign_in.LoginFailed):
+                sign_in.authenticate(
+                    session,
+                    email=user.email,
+                    password="wrong password",
+                    address="192.0.2.1",
+                    policy=policy,
                 )
-        assert user.locked_until is not None
+        with pytest.raises(sign_in.SignInLocked):
+            sign_in.authenticate(
+                session,
+                email=user.email,
+                password="correct horse battery staple",
+                address="192.0.2.1",
+                policy=policy,
+            )
 
 
 def test_deactivated_user_is_signed_out_and_cannot_sign_in(app, client, make_user):

@@ -1,30 +1,19 @@
-"""Users and organisations: creation, roles, deactivation and sign-in with lockout."""
+"""Users and organisations: creation, roles, deactivation and password changes."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from tracker.models import Organisation, Role, User, utcnow
-from tracker.services.accounts import passwords
+from tracker.models import Organisation, Role, SignInFailure, User
+from tracker.services.accounts import passwords, sessions
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class LoginFailed(Exception):
-    """Sign-in refused; the message is safe to show and never says whether the email exists."""
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
 
 
 def normalise_email(email: str) -> str:
@@ -140,22 +129,22 @@ def set_role(
     _check_organisation(session, parsed, organisation_id)
     user.role = parsed
     user.organisation_id = organisation_id
-    user.session_version += 1
+    sessions.end_sessions(session, user=user)  # signed in again, with the new rights
     session.add(user)
     session.flush()
     return user
 
 
 def set_active(session: Session, *, actor: User | None, user: User, active: bool) -> User:
+    """Deactivation ends the user's sessions at once; either way their sign-in locks are lifted."""
     if not active:
         if actor is not None and actor.id == user.id:
             raise PermissionDenied("You cannot deactivate your own account.")
         if user.role is Role.ADMIN:
             _ensure_another_admin(session, user)
-        user.session_version += 1
+        sessions.end_sessions(session, user=user)
     user.is_active = active
-    user.failed_logins = 0
-    user.locked_until = None
+    session.execute(delete(SignInFailure).where(col(SignInFailure.email) == user.email))
     session.add(user)
     session.flush()
     return user
@@ -171,7 +160,10 @@ def _ensure_another_admin(session: Session, user: User) -> None:
         raise Conflict("This is the last active administrator; make someone else admin first.")
 
 
-def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_token: str | None = None
+) -> None:
+    """Every session of the user ends but the one holding `keep_token` (the browser asking)."""
     if not passwords.verify_password(user.password_hash, current):
         raise ValidationFailed(
             "Current password is wrong.", fields={"current_password": "This is not your password."}
@@ -180,45 +172,9 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     if problem:
         raise ValidationFailed("The new password is too weak.", fields={"new_password": problem})
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1
+    sessions.end_sessions(session, user=user, keep_token=keep_token)
     session.add(user)
     session.flush()
-
-
-def authenticate(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    policy: LockoutPolicy,
-    now: datetime | None = None,
-) -> User:
-    """The user whose password matches; raises LoginFailed, counting failures towards a lockout."""
-    now = now or utcnow()
-    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginFailed(
-            f"Too many failed sign-ins. Try again in {minutes} minute(s) or ask an administrator."
-        )
-    valid = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        if user is not None and user.is_active:
-            user.failed_logins += 1
-            if user.failed_logins >= policy.max_failures:
-                user.locked_until = now + policy.lockout
-                user.failed_logins = 0
-            session.add(user)
-            session.flush()
-        raise LoginFailed("Email or password is wrong.")
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    session.add(user)
-    session.flush()
-    return user
 
 
 def ensure_admin(session: Session, *, email: str, password: str | None) -> tuple[User, str | None]:
