@@ -88,9 +88,14 @@ def register_error_handlers(app: Flask) -> None:
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
             message = f"The request is larger than the {limit // 1024} KiB this server accepts."
+        # Werkzeug's own headers carry meaning (405's Allow, 401's WWW-Authenticate); only its
+        # Content-Type is replaced, by the JSON or HTML answer below.
+        headers = [(name, value) for name, value in exc.get_headers() if name != "Content-Type"]
         if wants_json():
-            return json_error(status, message)
-        return _page(status, title, message)
+            response = json_error(status, message)
+            response.headers.extend(headers)
+            return response
+        return (*_page(status, title, message), headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
