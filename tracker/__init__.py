@@ -16,6 +16,7 @@ from sync.gateway import SyncGateway
 from tracker import auth, cli, db, formatting, migrate, permissions, security
 from tracker.api import bp as api_bp
 from tracker.config import Settings, load_settings
+from tracker.converters import IdConverter, StrictJSONProvider
 from tracker.errors import json_error, register_error_handlers, wants_json
 from tracker.services import ports
 from tracker.services.accounts import passwords
@@ -59,6 +60,9 @@ def create_app(
         template_folder=str(_templates_dir()),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Before any route is added: every `<int:...>` is a bounded id, pages and API alike.
+    app.url_map.converters["int"] = IdConverter
+    app.json = StrictJSONProvider(app)
     settings = load_settings(Path(app.instance_path), test_config)
     _configure(app, settings)
     db.init_app(app, settings.database_url.get_secret_value())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any, TypeVar
 
 from tracker.errors import ValidationFailed
 
@@ -28,8 +29,10 @@ __all__ = [
     "id_value",
     "int_value",
     "optional_id",
+    "without_nul",
 ]
 
+_Json = TypeVar("_Json", dict[str, Any], list[Any])
 # PostgreSQL's `integer`, the narrowest whole-number column the tracker has.
 MAX_INT = 2**31 - 1
 MAX_ID = MAX_INT
@@ -59,8 +62,8 @@ def id_value(raw: object, field: str) -> int:
     text = str(raw).strip() if not isinstance(raw, int) or isinstance(raw, bool) else str(raw)
     if isinstance(raw, bool) or not _ASCII_DIGITS.fullmatch(text):
         raise _refuse(field, f"{_label(field)} must be a number such as 42.")
-    value = int(text)
-    if not 1 <= value <= MAX_ID:
+    # Length first: int() refuses more than 4,300 digits with a ValueError (a 500).
+    if _too_long(text, MAX_ID) or not 1 <= (value := int(text)) <= MAX_ID:
         raise _refuse(field, f"{_label(field)} must be between 1 and {MAX_ID}.")
     return value
 
@@ -78,8 +81,7 @@ def int_value(raw: object, field: str, *, low: int = 0, high: int = MAX_INT) -> 
     digits = text[1:] if text[:1] in "+-" else text
     if isinstance(raw, bool) or not _ASCII_DIGITS.fullmatch(digits):
         raise _refuse(field, f"{_label(field)} must be a whole number.")
-    value = int(text)
-    if not low <= value <= high:
+    if _too_long(digits, low, high) or not low <= (value := int(text)) <= high:
         raise _refuse(field, f"{_label(field)} must be between {low} and {high}.")
     return value
 
@@ -98,5 +100,29 @@ def finite_number(raw: object, field: str, *, low: float, high: float) -> float:
     return value
 
 
+def _too_long(digits: str, *bounds: int) -> bool:
+    """Whether `digits` has more significant digits than any of `bounds`: out of range unread."""
+    return len(digits.lstrip("0")) > max(len(str(abs(bound))) for bound in bounds)
+
+
 def _label(field: str) -> str:
     return field.replace("_", " ").capitalize()
+
+
+def without_nul(data: _Json) -> _Json:
+    """`data` (parsed JSON) with NUL taken out of every string value in it, in place.
+
+    For data from Jira, not from people: a status or assignee name someone typed there with a
+    NUL (sent as \\u0000) is Jira's own, and PostgreSQL refuses it in text, so the NULs go and
+    the data stays. A loop rather than recursion: the body may nest as deep as the JSON reader
+    allows."""
+    pending: list[Any] = [data]
+    while pending:
+        node = pending.pop()
+        entries = list(node.items() if isinstance(node, dict) else enumerate(node))
+        for key, value in entries:
+            if isinstance(value, str) and "\x00" in value:
+                node[key] = value.replace("\x00", "")
+            elif isinstance(value, dict | list):
+                pending.append(value)
+    return data

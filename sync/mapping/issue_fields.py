@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sync.jira.errors import JiraBadResponse
+from tracker.inputs import without_nul
 from tracker.services.jira_status.snapshots import IssueSnapshot, StatusHistory
 
 __all__ = [
@@ -138,7 +139,8 @@ def parse_issue(
     """The snapshot of one issue. Histories come from `raw["changelog"]["histories"]` unless
     given (the complete changelog fetched separately). `sprint` is None when `sprint_field` is
     None (not asked, so the stored value is kept). Raises JiraBadResponse when the id, key or
-    status is missing."""
+    status is missing. NULs in its names are dropped (PostgreSQL refuses them in text)."""
+    raw = without_nul(dict(raw))
     jira_id = str(raw.get("id") or "")
     key = str(raw.get("key") or "")
     fields = raw.get("fields")

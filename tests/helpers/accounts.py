@@ -14,6 +14,18 @@ from tracker.services.accounts import users
 PASSWORD = "correct horse battery staple"
 
 
+def new_person_form(**overrides: str) -> dict[str, str]:
+    """The administrator's form adding a person, filled in validly but for `overrides`."""
+    return {
+        "email": "new@example.com",
+        "display_name": "New Person",
+        "role": "submitter",
+        "organisation_id": "",
+        "password": PASSWORD,
+        **overrides,
+    }
+
+
 def organisation_factory(app: Flask) -> Callable[..., Organisation]:
     """Creates organisations in `app`'s database."""
 

@@ -5,24 +5,36 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from tracker.api.common import PAGE_QUERY, bp, suggestion_public, to_json
+from tracker.api.common import (
+    ID_SCHEMA,
+    PAGE_QUERY,
+    bp,
+    page_requested,
+    suggestion_public,
+    to_json,
+)
 from tracker.api.inputs import actor
-from tracker.api.openapi import operation
+from tracker.api.openapi import Query, operation
 from tracker.api.schemas.planning import BacklogItem, BacklogPage, page_fields
 from tracker.db import get_session
-from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services.suggestions import backlog
 from tracker.services.suggestions.backlog import BacklogRow
 
 TAG = "backlog"
-_QUERY = {
+_QUERY: dict[str, Query | str] = {
     "q": "Words to search for in title, problem and proposed change",
     "area": "Only this area",
     "status": f"A status, or '{backlog.ANY_STATUS}' to include merged duplicates (else hidden)",
-    "vendor": f"A vendor organisation id, or '{backlog.INTERNAL}' for ideas from internal agents",
-    "initiative": "Only suggestions in this initiative (id)",
-    "submitter": "Only ideas from this person (user id, or 'me')",
+    "vendor": Query(
+        f"A vendor organisation id, or '{backlog.INTERNAL}' for ideas from internal agents",
+        {"anyOf": [ID_SCHEMA, {"type": "string", "enum": [backlog.INTERNAL]}]},
+    ),
+    "initiative": Query("Only suggestions in this initiative (id)", ID_SCHEMA),
+    "submitter": Query(
+        "Only ideas from this person (user id, or 'me')",
+        {"anyOf": [ID_SCHEMA, {"type": "string", "enum": ["me"]}]},
+    ),
     **PAGE_QUERY,
 }
 
@@ -45,10 +57,11 @@ def _item(row: BacklogRow) -> BacklogItem:
 )
 def backlog_list() -> Response:
     user = actor()
-    # Lenient like the web page, whose URLs people share: nonsense filters are dropped, and
-    # the answer's `filters` says which ones were applied.
+    # Ids (by from_args) and paging are checked, each a 422 naming it; otherwise lenient like the
+    # web page, whose URLs people share: an unknown status is dropped, and the answer's
+    # `filters` says what was applied.
     filters = backlog.BacklogFilters.from_args(request.args, actor=user)
-    page, per_page = requested_page()
+    page, per_page = page_requested()
     found = backlog.backlog_page(
         get_session(), actor=user, filters=filters, page=page, per_page=per_page
     )

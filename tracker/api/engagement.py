@@ -32,7 +32,10 @@ TAG = "engagement"
 
 
 def _counts(session: Session, user: User, target: Suggestion) -> EngagementCounts:
+    """The counts of the suggestion that took the engagement, which the services choose among
+    those `user` may see; checked again here, as an answer about a hidden idea is a leak."""
     assert target.id is not None
+    visibility.ensure_visible(user, target, target.id)
     return EngagementCounts(
         suggestion_id=target.id,
         vote_count=target.vote_count,
@@ -143,11 +146,8 @@ def watch_update(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
     wanted = parse(WatchUpdate)
-    engagement.set_watching(
+    target = engagement.set_watching(
         session, actor=user, suggestion_id=suggestion_id, watching=wanted.watching
-    )
-    target = engagement.canonical(
-        session, get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     )
     counts = _counts(session, user, target)
     return to_json(counts)

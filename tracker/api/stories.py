@@ -12,9 +12,9 @@ from flask import current_app, request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from tracker.api.common import PAGE_QUERY, bp, to_json
+from tracker.api.common import ID_SCHEMA, PAGE_QUERY, bp, page_requested, query_id, to_json
 from tracker.api.inputs import actor, parse
-from tracker.api.openapi import operation
+from tracker.api.openapi import Query, operation
 from tracker.api.schemas.planning import (
     StoryDraftDetail,
     StoryDraftPage,
@@ -26,7 +26,6 @@ from tracker.api.schemas.planning import (
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import DraftState, StoryDraft
-from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services import ports
 from tracker.services.stories import drafts as stories
@@ -68,8 +67,11 @@ def _names(values: Sequence[str]) -> list[str]:
     "Story drafts the caller may see, newest first",
     response=StoryDraftPage,
     query={
-        "initiative": "Only drafts in this initiative (id)",
-        "state": "draft or ready",
+        "initiative": Query("Only drafts in this initiative (id)", ID_SCHEMA),
+        "state": Query(
+            "draft or ready; anything else lists both",
+            {"type": "string", "enum": [s.value for s in DraftState]},
+        ),
         **PAGE_QUERY,
     },
     tag=TAG,
@@ -77,11 +79,12 @@ def _names(values: Sequence[str]) -> list[str]:
 def story_list() -> Response:
     session = get_session()
     state = request.args.get("state", "")
-    page, per_page = requested_page()
+    initiative_id = query_id("initiative")
+    page, per_page = page_requested()
     found = stories.list_drafts(
         session,
         actor=actor(),
-        initiative_id=request.args.get("initiative", None, type=int),
+        initiative_id=initiative_id,
         state=DraftState(state) if state in {s.value for s in DraftState} else None,
         page=page,
         per_page=per_page,

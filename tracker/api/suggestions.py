@@ -9,9 +9,9 @@ from flask import request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from tracker.api.common import bp, json_list, suggestion_public, to_json
+from tracker.api.common import ID_SCHEMA, bp, json_list, query_id, suggestion_public, to_json
 from tracker.api.inputs import actor, json_object, suggestion_fields
-from tracker.api.openapi import operation
+from tracker.api.openapi import Query, operation
 from tracker.api.schemas.common import (
     StoryDeliveryPublic,
     SuggestionDelivery,
@@ -20,6 +20,7 @@ from tracker.api.schemas.common import (
 from tracker.api.schemas.suggestions import SimilarSuggestion, SuggestionUpdate
 from tracker.config import current_settings
 from tracker.db import get_session
+from tracker.inputs import int_value
 from tracker.models import Suggestion, User
 from tracker.permissions import Permission, allowed, requires
 from tracker.services.jira_status import delivery
@@ -129,19 +130,24 @@ def suggestion_update(suggestion_id: int) -> Response:
     query={
         "title": "The draft's title",
         "problem": "The draft's problem text",
-        "exclude_id": "A suggestion to leave out (the one being edited)",
-        "limit": f"At most this many (1-{_SIMILAR_LIMIT}, default 5)",
+        "exclude_id": Query("A suggestion to leave out (the one being edited)", ID_SCHEMA),
+        "limit": Query(
+            f"At most this many (1-{_SIMILAR_LIMIT}, default 5)",
+            {"type": "integer", "minimum": 1, "maximum": _SIMILAR_LIMIT},
+        ),
     },
     tag=TAG,
 )
 def suggestion_similar() -> Response:
+    limit = request.args.get("limit", "5")
+    exclude_id = query_id("exclude_id")
     found = search.similar(
         get_session(),
         actor=actor(),
         title=request.args.get("title", ""),
         problem=request.args.get("problem", ""),
-        limit=max(1, min(_SIMILAR_LIMIT, request.args.get("limit", 5, type=int))),
-        exclude_id=request.args.get("exclude_id", None, type=int),
+        limit=int_value(limit, "limit", low=1, high=_SIMILAR_LIMIT),
+        exclude_id=exclude_id,
     )
     return json_list(
         [

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from tracker.db import get_session
 from tracker.errors import DomainError
+from tracker.inputs import optional_id
 from tracker.permissions import Permission, requires
 from tracker.services.accounts import users as accounts
 from tracker.views.forms import (
@@ -17,7 +18,6 @@ from tracker.views.forms import (
     UserCreateForm,
     UserEditForm,
     apply_errors,
-    optional_id,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,7 +65,7 @@ def user_create() -> Response | tuple[str, int]:
             display_name=form.display_name.data or "",
             password=form.password.data or "",
             role=form.role.data,
-            organisation_id=optional_id(form.organisation_id.data),
+            organisation_id=optional_id(form.organisation_id.data, "organisation_id"),
         )
     except DomainError as exc:
         apply_errors(form, exc)
@@ -94,7 +94,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
                 actor=current_user,
                 user=user,
                 role=form.role.data,
-                organisation_id=optional_id(form.organisation_id.data),
+                organisation_id=optional_id(form.organisation_id.data, "organisation_id"),
             )
             if form.is_active.data != user.is_active:
                 accounts.set_active(

@@ -15,6 +15,7 @@ from wtforms import HiddenField, RadioField, SelectChoice
 from tracker.config import current_settings
 from tracker.db import get_session, session_scope
 from tracker.errors import ValidationFailed
+from tracker.inputs import has_control
 from tracker.models import User, utcnow
 from tracker.pagination import requested_page
 from tracker.permissions import Permission, allowed, requires
@@ -88,20 +89,27 @@ def index() -> str:
 @requires(Permission.VIEW_SUGGESTIONS)
 def export() -> Response:
     actor = _actor()
+    # Every parameter is read before the first byte: a bad one is a 422 naming it, never a
+    # 200 whose file stops after the header row.
     filters = backlog.BacklogFilters.from_args(request.args, actor=actor)
     base_url = current_settings().base_url
 
     def body() -> Iterator[bytes]:
         # Flask tears the request down (closing its session) before a streamed body is read,
         # so the download reads through a session of its own, closed when the body ends.
-        with session_scope() as session:
-            rows = backlog.export_rows(session, actor=actor, filters=filters)
+        with (
+            session_scope() as session,
+            backlog.export_rows(session, actor=actor, filters=filters) as rows,
+        ):
+            yield b""  # the query has run
             for chunk in csv_export.export_lines(rows, base_url=base_url):
                 yield chunk.encode("utf-8")
 
+    chunks = body()
+    next(chunks)  # run the query now, while a failure can still be an error page
     filename = f"backlog-{utcnow():%Y-%m-%d}.csv"
     return Response(
-        stream_with_context(body()),
+        stream_with_context(chunks),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -173,11 +181,13 @@ def _uploaded_text(form: ImportForm) -> tuple[str | None, str]:
     """The CSV text and its file name: a new upload wins over the copy kept from a dry run."""
     upload = form.file.data
     if upload is not None and upload.filename:
+        # The name goes back in a hidden field: one the input guard would refuse is not kept.
+        filename = "the file" if has_control(upload.filename) else upload.filename
         try:
-            return csv_import.decode(upload.read()), upload.filename
+            return csv_import.decode(upload.read()), filename
         except ValidationFailed as exc:
             apply_errors(form, exc)
-            return None, upload.filename
+            return None, filename
     if form.csv_text.data:
         return str(form.csv_text.data), str(form.filename.data or "the file")
     form.file.errors = [*form.file.errors, "Choose a CSV file to upload."]

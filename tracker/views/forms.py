@@ -51,7 +51,3 @@ def apply_errors(form: FlaskForm, error: DomainError) -> None:
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*field.errors, message]
-
-
-def optional_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None

@@ -63,7 +63,7 @@ def _parse_issue(issue: Mapping[str, Any]) -> IssueSnapshot:
 
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError) -> Response:
-    return json_error(exc.status_code, exc.message)
+    return json_error(exc.status_code, exc.message, exc.fields)
 
 
 @bp.errorhandler(HTTPException)

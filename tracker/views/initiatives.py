@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
+from tracker.inputs import id_value, optional_id
 from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
 from tracker.services import ports
@@ -17,7 +18,7 @@ from tracker.services.digests import pages
 from tracker.services.jira_status import delivery
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives
-from tracker.views.forms import apply_errors, optional_id
+from tracker.views.forms import apply_errors
 from tracker.views.planning_forms import (
     HealthForm,
     InitiativeForm,
@@ -56,12 +57,14 @@ def _with_choices(session: Session, form: InitiativeForm) -> InitiativeForm:
 
 
 def _input(form: InitiativeForm) -> initiatives.InitiativeInput:
+    """The form's values; ValidationFailed naming `owner_id` or `stakeholder_ids` for a value
+    that is no id (a forged or mangled select option)."""
     return initiatives.InitiativeInput(
         name=form.name.data or "",
         goal=form.goal.data or "",
-        owner_id=optional_id(form.owner_id.data),
+        owner_id=optional_id(form.owner_id.data, "owner_id"),
         target_date=form.target_date.data,
-        stakeholder_ids=[int(v) for v in form.stakeholder_ids.data or [] if str(v).isdigit()],
+        stakeholder_ids=[id_value(v, "stakeholder_ids") for v in form.stakeholder_ids.data or []],
     )
 
 
@@ -204,10 +207,11 @@ def add_suggestion(initiative_id: int) -> Response | tuple[str, int]:
     form = SuggestionPickForm()
     if not form.validate_on_submit():
         return _detail_page(initiative_id, pick_form=form, status=422)
-    suggestion_id = optional_id(form.suggestion_id.data)
-    if suggestion_id is None:
-        form.suggestion_id.errors = ["Choose a suggestion."]
-        return _detail_page(initiative_id, pick_form=form, status=422)
+    try:
+        suggestion_id = id_value(form.suggestion_id.data, "suggestion_id")
+    except DomainError as exc:
+        apply_errors(form, exc)
+        return _detail_page(initiative_id, pick_form=form, status=exc.status_code)
     try:
         suggestion = initiatives.add_suggestion(
             session, actor=current_user, initiative_id=initiative_id, suggestion_id=suggestion_id

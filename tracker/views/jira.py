@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from tracker.config import JiraSettings, current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, DomainError, NotFound, ValidationFailed
+from tracker.inputs import id_value
 from tracker.models import JiraLink, PushJob, StoryDraft
 from tracker.pagination import Page, paginate, requested_page
 from tracker.permissions import Permission, requires
@@ -134,9 +135,16 @@ def _push_refused(story_ids: Sequence[int], error: DomainError) -> tuple[str, in
 @requires(Permission.MANAGE_STORIES)
 def push() -> Response | tuple[str, int]:
     session = get_session()
-    story_ids = list(
-        dict.fromkeys(int(v) for v in request.form.getlist("story_ids") if v.isdigit())
-    )
+    story_ids: list[int] = []
+    refused: ValidationFailed | None = None
+    for value in request.form.getlist("story_ids"):
+        try:
+            story_ids.append(id_value(value, "story_ids"))
+        except ValidationFailed as exc:
+            refused = refused or exc
+    story_ids = list(dict.fromkeys(story_ids))
+    if refused is not None:  # a forged or mangled tick: nothing queued, the rest stay ticked
+        return _push_refused(story_ids, refused)
     try:
         job = push_queue.request_push(
             session,

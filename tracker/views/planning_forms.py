@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.inputs import int_value
 from tracker.models import Health, StoryDraft, Suggestion, User
 
 HEALTH_CHOICES = [SelectChoice(health.value, health.label) for health in Health]
@@ -126,5 +127,7 @@ def set_draft_choices(
 
 
 def points_value(raw: str | None) -> int | None:
+    """The chosen story points, None for "Not set"; ValidationFailed naming `story_points` for
+    anything but a whole number within the column (the service then checks the scale)."""
     text = (raw or "").strip()
-    return int(text) if text.isdigit() else None
+    return int_value(text, "story_points") if text else None

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import DomainError
+from tracker.inputs import id_value, optional_id
 from tracker.models import DraftState, StoryDraft, Suggestion
 from tracker.pagination import requested_page
 from tracker.permissions import Permission, allowed, requires
@@ -16,7 +17,7 @@ from tracker.services import ports
 from tracker.services.stories import drafts, initiatives
 from tracker.services.stories.readiness import lint
 from tracker.services.suggestions.submissions import get_suggestion
-from tracker.views.forms import apply_errors, optional_id
+from tracker.views.forms import apply_errors
 from tracker.views.planning_forms import (
     StoryDraftForm,
     SuggestionPickForm,
@@ -33,7 +34,8 @@ def _index_page(
     pick_form: SuggestionPickForm | None = None, error: str | None = None, status: int = 200
 ) -> tuple[str, int]:
     session = get_session()
-    initiative_id = optional_id(request.args.get("initiative"))
+    # A filter that is no id is a 422 naming `initiative`, not the whole list under its name.
+    initiative_id = optional_id(request.args.get("initiative"), "initiative")
     state_arg = request.args.get("state", "")
     state = DraftState(state_arg) if state_arg in {s.value for s in DraftState} else None
     number, size = requested_page()
@@ -102,11 +104,13 @@ def generate(suggestion_id: int) -> Response | tuple[str, int]:
 @requires(Permission.MANAGE_STORIES)
 def generate_selected() -> Response | tuple[str, int]:
     form = SuggestionPickForm()
-    suggestion_id = optional_id(form.suggestion_id.data)
-    if not form.validate_on_submit() or suggestion_id is None:
-        if not form.suggestion_id.errors:
-            form.suggestion_id.errors = ["Choose a suggestion."]
+    if not form.validate_on_submit():
         return _index_page(form, status=422)
+    try:
+        suggestion_id = id_value(form.suggestion_id.data, "suggestion_id")
+    except DomainError as exc:
+        apply_errors(form, exc)
+        return _index_page(form, status=exc.status_code)
     return _generate(suggestion_id, form)
 
 
@@ -174,19 +178,19 @@ def edit(draft_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _edit_page(draft, form, 422 if form.is_submitted() else 200)
     was_ready = draft.state == DraftState.READY.value
-    edit_input = drafts.DraftEdit(
-        summary=form.summary.data or "",
-        role=form.role.data or "",
-        want=form.want.data or "",
-        benefit=form.benefit.data or "",
-        context=form.context.data or "",
-        acceptance_criteria=[dict(row) for row in form.criteria.data],
-        story_points=points_value(form.story_points.data),
-        labels=drafts.split_names(form.labels.data),
-        components=drafts.split_names(form.components.data),
-        priority=form.priority.data or "",
-    )
     try:
+        edit_input = drafts.DraftEdit(
+            summary=form.summary.data or "",
+            role=form.role.data or "",
+            want=form.want.data or "",
+            benefit=form.benefit.data or "",
+            context=form.context.data or "",
+            acceptance_criteria=[dict(row) for row in form.criteria.data],
+            story_points=points_value(form.story_points.data),
+            labels=drafts.split_names(form.labels.data),
+            components=drafts.split_names(form.components.data),
+            priority=form.priority.data or "",
+        )
         draft = drafts.update_draft(
             session,
             actor=current_user,

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.inputs import id_value
 from tracker.models import Status, Suggestion
 from tracker.permissions import Permission, requires
 from tracker.services.suggestions import decisions, engagement, pages, score_inputs, search
@@ -332,12 +333,14 @@ def merge(suggestion_id: int) -> Response | Page:
 
     def combine(session: Session) -> Outcome:
         typed = (form.target_id.data or "").strip().removeprefix("#")
-        if not typed.isdigit():
+        try:
+            target_id = id_value(typed, "target_id")
+        except ValidationFailed:
             message = "Enter the number of the idea this one duplicates, e.g. 42."
-            raise ValidationFailed(message, fields={"target_id": message})
+            raise ValidationFailed(message, fields={"target_id": message}) from None
         try:
             target = decisions.merge(
-                session, actor=current_user, duplicate_id=suggestion_id, target_id=int(typed)
+                session, actor=current_user, duplicate_id=suggestion_id, target_id=target_id
             )
         except NotFound:
             message = f"There is no suggestion #{typed}."

@@ -235,3 +235,18 @@ def test_the_scheduled_sync_backs_off_after_failures(sw: SyncWorld) -> None:
     latest = sw.runs()[-1]
     assert (latest.kind, latest.state) == (SyncKind.INCREMENTAL, "succeeded")
     assert due() == (None, latest.started_at + timedelta(minutes=5))
+
+
+def test_nul_in_jira_names_is_dropped_and_the_run_succeeds(sw: SyncWorld) -> None:
+    """Someone typed a NUL into a status and an assignee name in Jira; PostgreSQL refuses NUL
+    in text, so the sync keeps the names without it rather than failing every run."""
+    (story,) = sw.pushed(1)
+    sw.fake.advance(minutes=5)
+    sw.fake.transition(sw.key(story), "Rea\x00dy for QA", category="In Progress")
+
+    summary = sw.sync(SyncKind.FULL)
+
+    assert summary.state == "succeeded", summary.error
+    link = sw.link(story)
+    assert link.status_name == "Ready for QA"
+    assert link.delivery_state == DeliveryState.IN_PROGRESS

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from tests.helpers.api import AREA, idea
+from tests.helpers.suggestions import accepted_idea
 from tracker import db
-from tracker.models import Role, User
+from tracker.models import Role, Status, User
 from tracker.services.accounts import tokens, users
 from tracker.services.suggestions import submissions
 
@@ -52,3 +53,23 @@ def seed(app) -> Callable[..., int]:
             return created.id
 
     return make
+
+
+@pytest.fixture
+def path_ids(app, client, api_user) -> tuple[dict[str, int], dict[str, str]]:
+    """An id for each path parameter of a body-taking route (a suggestion, another to merge
+    into, an initiative, a story draft) and a PM's headers to call them with."""
+    pm, headers = api_user(Role.PM)
+    suggestion_id = accepted_idea(app, pm, "Route scam appeals")
+    other_id = accepted_idea(app, pm, "Another idea", status=Status.NEW)
+    initiative = client.post("/api/v1/initiatives", json={"name": "Scam routing"}, headers=headers)
+    draft = client.post(f"/api/v1/suggestions/{suggestion_id}/stories", headers=headers)
+    assert initiative.status_code == 201, initiative.text
+    assert draft.status_code == 201, draft.text
+    ids = {
+        "suggestion_id": suggestion_id,
+        "other_id": other_id,
+        "initiative_id": initiative.get_json()["id"],
+        "draft_id": draft.get_json()["id"],
+    }
+    return ids, headers

@@ -126,7 +126,7 @@ def test_the_configured_framework_is_the_default(make_app, database_url, api_use
         (
             {"framework": "rice", "inputs": {"reach": -1, "impact": 7, "effort": 0}},
             {
-                "reach": "Reach must be 0 or more.",
+                "reach": "Reach must be from 0 to 1,000,000,000,000 people/quarter.",
                 "impact": "Impact must be one of 3, 2, 1, 0.5, 0.25.",
                 "confidence": "Confidence is required.",
                 "effort": "Effort must be more than 0 person-months.",

@@ -217,3 +217,42 @@ def test_comments_in_a_merge_group_show_only_where_the_reader_may_look(client, a
     assert bodies(from_vendor, vendor_headers) == ["Vendor note"]
     assert bodies(internal, stakeholder) == ["Vendor note", "Internal note"]
     assert bodies(internal, pm) == ["Vendor note", "Secret note", "Internal note"]
+
+
+def test_after_a_merge_into_a_hidden_idea_answers_name_only_what_the_caller_sees(
+    client, api_user, seed
+):
+    """Vendor A's idea merged into vendor B's: A's watch, vote and comment answers carry A's id
+    and A's own counts, never B's id or B's votes and comments."""
+    vendor_a, headers_a = api_user(Role.VENDOR)
+    vendor_b, headers_b = api_user(Role.VENDOR)
+    _, pm = api_user(Role.PM)
+    mine, theirs = seed(vendor_a, title="A's refund idea"), seed(vendor_b, title="B's refund idea")
+    for suggestion_id, headers in ((theirs, headers_b), (theirs, pm)):
+        assert _vote(client, suggestion_id, headers).status_code == 200
+    client.post(f"/api/v1/suggestions/{theirs}/comments", json={"body": "B"}, headers=headers_b)
+    merged = client.post(
+        f"/api/v1/suggestions/{mine}/merge", json={"target_id": theirs}, headers=pm
+    )
+    assert merged.status_code == 200, merged.text
+    base = f"/api/v1/suggestions/{mine}"
+    answers = [
+        client.post(f"{base}/watch", json={"watching": True}, headers=headers_a),
+        client.post(f"{base}/watch", json={"watching": False}, headers=headers_a),
+        _vote(client, mine, headers_a),
+        client.delete(f"{base}/votes", headers=headers_a),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        body = answer.get_json()
+        assert body["suggestion_id"] == mine, body
+        assert theirs not in body.values()
+        assert body["vote_count"] <= 1  # A's own vote at most; B's two stay hidden
+        assert body["comment_count"] == 0
+    comment = client.post(f"{base}/comments", json={"body": "A"}, headers=headers_a)
+    assert comment.status_code == 201, comment.text
+    assert comment.get_json()["suggestion_id"] == mine
+    assert comment.headers["Location"].endswith(f"{base}/comments")
+    assert [c["body"] for c in client.get(f"{base}/comments", headers=headers_a).get_json()] == [
+        "A"
+    ]

@@ -666,3 +666,52 @@ def test_the_secret_and_the_body_never_reach_responses_or_logs(app, client, trac
     assert SECRET not in caplog.text
     assert marker not in caplog.text
     assert sign(body) not in caplog.text
+
+
+# --- control characters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("identifier", ["abc\x00def", "abc\x1bdef", "\x7f"])
+def test_a_delivery_id_with_control_characters_is_refused_naming_the_header(
+    app, client, tracked, identifier
+):
+    response = deliver(client, issue_updated(), identifier=identifier)
+
+    assert response.status_code == 400
+    assert "X-Atlassian-Webhook-Identifier" in response.json["error"]
+    assert deliveries(app) == []
+    assert_untouched(app, tracked)
+
+
+def test_nul_in_jiras_status_and_assignee_names_is_dropped_and_the_event_kept(app, client, tracked):
+    """Jira's own data, not a person's input: PostgreSQL refuses NUL, so it goes, not the event."""
+    payload = issue_updated(event="jira:issue_updated\x00")
+    fields = payload["issue"]["fields"]
+    fields["status"]["name"] = "In Pro\x00gress"
+    fields["assignee"]["displayName"] = "Dana\x00 Developer"
+    payload["user"]["displayName"] = "\x00Dana Developer"
+    payload["changelog"]["items"][0]["toString"] = "In Progress\x00"
+
+    response = deliver(client, payload, identifier="nul-names")
+
+    assert response.status_code == 200, response.text
+    assert response.json == {"outcome": "applied"}
+    link = link_of(app, tracked.link_id)
+    assert (link.status_name, link.assignee) == ("In Progress", "Dana Developer")
+    [event] = events_of(app, tracked.link_id)
+    assert (event.to_status, event.author) == ("In Progress", "Dana Developer")
+    [recorded] = deliveries(app)
+    assert (recorded.identifier, recorded.event) == ("nul-names", "jira:issue_updated")
+
+
+def test_nul_deep_in_a_delivery_is_dropped_without_recursion(app, client, tracked):
+    payload = issue_updated()
+    payload["issue"]["fields"]["customfield_10100"] = "DEEP"
+    depth = 900  # within what the JSON reader accepts; deeper bodies are refused as not JSON
+    deep = "[" * depth + '"bottom\\u0000"' + "]" * depth
+    body = json.dumps(payload).replace('"DEEP"', deep).encode()
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200, response.text
+    assert link_of(app, tracked.link_id).status_name == "In Progress"

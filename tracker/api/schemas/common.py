@@ -1,12 +1,31 @@
-"""Input and output shapes of the JSON API (non-table SQLModel classes)."""
+"""Input and output shapes of the JSON API (non-table SQLModel classes), and what every request
+body shares: no unknown fields, and ids as the id column takes them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+import pydantic
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
+from tracker.inputs import MAX_ID
 from tracker.models import Role
+
+# A row id in a request body: a JSON integer (not true, 3.0 or "3") from 1 to the largest the
+# narrowest id column holds, so no id reaches the database as an integer overflow.
+Id = Annotated[int, pydantic.Field(strict=True, ge=1, le=MAX_ID)]
+# The longest reason, note or other free text a request body carries where the service itself
+# sets no limit (the columns are TEXT): enough for any explanation, not for a document.
+REASON_MAX = 10_000
+
+
+class RequestBody(SQLModel):
+    """A request body: unknown fields are refused (`additionalProperties: false` in the
+    document), nested objects included."""
+
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class ErrorPublic(SQLModel):

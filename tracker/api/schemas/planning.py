@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, Self
 
+from pydantic import StrictBool, StrictInt
 from sqlmodel import Field, SQLModel
 
-from tracker.api.schemas.common import SuggestionPublic
-from tracker.models import Initiative, StoryDraft, User
+from tracker.api.schemas.common import Id, RequestBody, SuggestionPublic
+from tracker.models import Health, Initiative, StoryDraft, User
 from tracker.pagination import Page
+from tracker.services.stories.initiatives import GOAL_MAX, HEALTH_NOTE_MAX, NAME_MAX
 from tracker.services.suggestions.csv_import import MAX_ROWS
 
 if TYPE_CHECKING:
@@ -26,6 +28,8 @@ CRITERIA_MAX = 50
 CRITERION_PART_MAX = 1000
 STORY_TEXT_MAX = 10_000
 STORY_CONTEXT_MAX = 20_000
+# More people than any initiative keeps informed; a bound so that a body cannot list millions.
+STAKEHOLDERS_MAX = 500
 
 
 class PageInfo(SQLModel):
@@ -57,7 +61,7 @@ class BacklogPage(PageInfo):
 # --- import -----------------------------------------------------------------------------------
 
 
-class ImportRequest(SQLModel):
+class ImportRequest(RequestBody):
     rows: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_ROWS,
@@ -70,7 +74,9 @@ class ImportRequest(SQLModel):
         default="all_or_nothing",
         description="all_or_nothing imports none if any row has an error; valid_only the rest",
     )
-    dry_run: bool = Field(default=False, description="Check and report only; nothing is stored")
+    dry_run: StrictBool = Field(
+        default=False, description="Check and report only; nothing is stored"
+    )
 
 
 class ImportRowReport(SQLModel):
@@ -205,35 +211,39 @@ class InitiativeDetail(InitiativePublic):
     suggestions: list[InitiativeSuggestion] = Field(description="Best score first")
 
 
-class InitiativeCreate(SQLModel):
-    name: str = Field(description="Unique, ignoring case; at most 120 characters")
-    goal: str = ""
-    owner_id: int | None = Field(
+class InitiativeCreate(RequestBody):
+    name: str = Field(max_length=NAME_MAX, description="Unique, ignoring case")
+    goal: str = Field(default="", max_length=GOAL_MAX)
+    owner_id: Id | None = Field(
         default=None, description="A product manager or administrator; the caller if left out"
     )
     target_date: date | None = None
-    stakeholder_ids: list[int] = Field(
-        default_factory=list, description="People to keep informed; not vendor staff"
+    stakeholder_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=STAKEHOLDERS_MAX,
+        description="People to keep informed; not vendor staff",
     )
 
 
-class InitiativeUpdate(SQLModel):
+class InitiativeUpdate(RequestBody):
     """A partial edit: fields left out keep their values; the result is checked whole."""
 
-    name: str | None = None
-    goal: str | None = None
-    owner_id: int | None = None
+    name: str | None = Field(default=None, max_length=NAME_MAX)
+    goal: str | None = Field(default=None, max_length=GOAL_MAX)
+    owner_id: Id | None = None
     target_date: date | None = None
-    stakeholder_ids: list[int] | None = None
+    stakeholder_ids: list[Id] | None = Field(default=None, max_length=STAKEHOLDERS_MAX)
 
 
-class HealthUpdate(SQLModel):
-    health: str = Field(description="on_track, at_risk or off_track")
-    note: str = Field(default="", description="Required unless on track; at most 500 characters")
+class HealthUpdate(RequestBody):
+    health: str = Field(schema_extra={"json_schema_extra": {"enum": [h.value for h in Health]}})
+    note: str = Field(
+        default="", max_length=HEALTH_NOTE_MAX, description="Required unless on track"
+    )
 
 
-class InitiativeSuggestionAdd(SQLModel):
-    suggestion_id: int = Field(description="An accepted or in-delivery suggestion")
+class InitiativeSuggestionAdd(RequestBody):
+    suggestion_id: Id = Field(description="An accepted or in-delivery suggestion")
 
 
 # --- story drafts -----------------------------------------------------------------------------
@@ -245,7 +255,7 @@ class AcceptanceCriterion(SQLModel):
     then: str = ""
 
 
-class AcceptanceCriterionEdit(SQLModel):
+class AcceptanceCriterionEdit(RequestBody):
     """As typed: limited like the form (stored drafts may hold longer generated text)."""
 
     given: str = Field(default="", max_length=CRITERION_PART_MAX)
@@ -295,7 +305,7 @@ class StoryDraftPage(PageInfo):
     items: list[StoryDraftPublic] = Field(description="Newest first")
 
 
-class StoryDraftUpdate(SQLModel):
+class StoryDraftUpdate(RequestBody):
     """A partial edit: fields left out keep their values; null clears story points."""
 
     summary: str | None = None
@@ -308,7 +318,7 @@ class StoryDraftUpdate(SQLModel):
         max_length=CRITERIA_MAX,
         description="Replaces every criterion; rows with all three parts empty are dropped",
     )
-    story_points: int | None = Field(default=None, description="A value on the points scale")
+    story_points: StrictInt | None = Field(default=None, description="A value on the points scale")
     labels: list[str] | None = Field(default=None, description="Without spaces (Jira's rule)")
     components: list[str] | None = None
     priority: str | None = Field(default=None, description="One of the configured priorities")

@@ -10,15 +10,21 @@ from typing import Self
 
 from sqlmodel import Field, SQLModel
 
+from tracker.api.schemas.common import Id, RequestBody
 from tracker.models import JiraLink, PushJob
 from tracker.services.stories.push_status import JobStatus, LinkStatus
 
+# More drafts than one push sensibly carries; a bound so that a body cannot list millions.
+PUSH_STORIES_MAX = 1_000
 
-class PushRequest(SQLModel):
+
+class PushRequest(RequestBody):
     """What to push: ready story drafts, or an initiative (its epic, then its ready drafts)."""
 
-    story_ids: list[int] = Field(default_factory=list, description="Ready story drafts' ids")
-    initiative_id: int | None = Field(default=None, description="Push this initiative instead")
+    story_ids: list[Id] = Field(
+        default_factory=list, max_length=PUSH_STORIES_MAX, description="Ready story drafts' ids"
+    )
+    initiative_id: Id | None = Field(default=None, description="Push this initiative instead")
 
 
 class PushItemPublic(SQLModel):

@@ -6,26 +6,39 @@ and CSV import; these are the API's own. Field descriptions end up in /api/v1/op
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import datetime
-from typing import Any
+from typing import Any, Optional
 
+from pydantic import StrictBool, create_model
 from sqlmodel import Field, SQLModel
 
+from tracker.api.schemas.common import REASON_MAX, Id, RequestBody
+from tracker.models import Status
+from tracker.services.suggestions.decisions import TRANSITIONS
+from tracker.services.suggestions.engagement import COMMENT_MAX, FREQUENCIES, NOTE_MAX
+from tracker.services.suggestions.inputs import SuggestionCreate
+from tracker.services.suggestions.score_inputs import INPUTS, Framework, InputSpec
 
-class SuggestionUpdate(SQLModel):
-    """A partial edit: fields left out keep their current values; the result is checked whole."""
+# The statuses a PM can set by hand (delivery states come from Jira, duplicate from a merge).
+SETTABLE_STATUSES = [
+    status.value for status in Status if any(status in to for to in TRANSITIONS.values())
+]
 
-    title: str | None = None
-    problem: str | None = None
-    proposed_change: str | None = None
-    area: str | None = None
-    queue: str | None = None
-    weekly_volume: int | None = None
-    handle_time_minutes: float | None = None
-    minutes_saved_per_ticket: float | None = None
-    automation_share: float | None = None
-    evidence_links: list[str] | None = None
-    confidential: bool | None = None
+
+def _optional(name: str) -> tuple[Any, Any]:
+    """SuggestionCreate's field `name` as optional, with the same bounds."""
+    field = copy(SuggestionCreate.model_fields[name])
+    field.default, field.default_factory = None, None
+    return Optional[field.annotation], field  # noqa: UP045 (a value, not an annotation)
+
+
+SuggestionUpdate = create_model(
+    "SuggestionUpdate",
+    __base__=RequestBody,
+    __doc__="A partial edit: fields left out keep their values; the result is checked whole.",
+    **{name: _optional(name) for name in SuggestionCreate.model_fields},  # type: ignore[call-overload]
+)
 
 
 class SimilarSuggestion(SQLModel):
@@ -36,12 +49,13 @@ class SimilarSuggestion(SQLModel):
     similarity: float = Field(description="0 to 1: the share of words the two texts have in common")
 
 
-class VoteCreate(SQLModel):
+class VoteCreate(RequestBody):
     frequency: str = Field(
         default="",
         description="How often the voter hits the problem: daily, weekly, monthly, rarely",
+        schema_extra={"json_schema_extra": {"enum": ["", *FREQUENCIES]}},
     )
-    note: str = Field(default="", description="At most 500 characters")
+    note: str = Field(default="", max_length=NOTE_MAX)
 
 
 class EngagementCounts(SQLModel):
@@ -54,8 +68,8 @@ class EngagementCounts(SQLModel):
     watching: bool
 
 
-class CommentCreate(SQLModel):
-    body: str = Field(description="Markdown, at most 10,000 characters")
+class CommentCreate(RequestBody):
+    body: str = Field(max_length=COMMENT_MAX, description="Markdown")
 
 
 class CommentPublic(SQLModel):
@@ -67,8 +81,8 @@ class CommentPublic(SQLModel):
     created_at: datetime
 
 
-class WatchUpdate(SQLModel):
-    watching: bool
+class WatchUpdate(RequestBody):
+    watching: StrictBool
 
 
 class StatusChangePublic(SQLModel):
@@ -80,18 +94,50 @@ class StatusChangePublic(SQLModel):
     score_snapshot: dict[str, Any] | None
 
 
-class StatusUpdate(SQLModel):
+class StatusUpdate(RequestBody):
     status: str = Field(
-        description="new, under_review, accepted, declined or parked; declining needs a reason"
+        description="Declining needs a reason; which moves are open depends on the status now",
+        schema_extra={"json_schema_extra": {"enum": SETTABLE_STATUSES}},
     )
-    reason: str = ""
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
-class ScoreRequest(SQLModel):
+def _input_schema(spec: InputSpec) -> dict[str, Any]:
+    """One score input as score_inputs.check_input takes it (a number; forms may send text)."""
+    if spec.choices is not None:
+        return {"type": "number", "enum": [value for value, _ in spec.choices]}
+    schema: dict[str, Any] = {"type": "integer" if spec.integer else "number"}
+    if spec.minimum is not None:
+        schema["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        schema["maximum"] = spec.maximum
+    return schema
+
+
+def _inputs_schema() -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {
+                "title": f"{framework.value} inputs",
+                "type": "object",
+                "properties": {spec.name: _input_schema(spec) for spec in specs},
+                "required": [spec.name for spec in specs],
+            }
+            for framework, specs in INPUTS.items()
+        ]
+    }
+
+
+class ScoreRequest(RequestBody):
     framework: str | None = Field(
-        default=None, description="value_effort, rice, ice or wsjf; the configured one if left out"
+        default=None,
+        description="The configured framework if left out",
+        schema_extra={"json_schema_extra": {"enum": [*(f.value for f in Framework), None]}},
     )
-    inputs: dict[str, Any] = Field(description="The framework's inputs by name, e.g. reach, effort")
+    inputs: dict[str, Any] = Field(
+        description="The framework's inputs by name; inputs it does not use are ignored",
+        schema_extra={"json_schema_extra": _inputs_schema()},
+    )
 
 
 class ScorePublic(SQLModel):
@@ -102,15 +148,15 @@ class ScorePublic(SQLModel):
     quadrant: str | None = Field(description="Value/effort only: Possible, Implement, ...")
 
 
-class MergeRequest(SQLModel):
-    target_id: int
-    reason: str = ""
+class MergeRequest(RequestBody):
+    target_id: Id
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
-class UnmergeRequest(SQLModel):
-    reason: str = ""
+class UnmergeRequest(RequestBody):
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
-class SharingUpdate(SQLModel):
-    confidential: bool
-    shared_with_vendors: bool
+class SharingUpdate(RequestBody):
+    confidential: StrictBool
+    shared_with_vendors: StrictBool

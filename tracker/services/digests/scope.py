@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, col, select
 
-from tracker.errors import NotFound
+from tracker.errors import NotFound, ValidationFailed
+from tracker.inputs import id_value
 from tracker.models import (
     AreaSubscription,
     Audience,
@@ -76,9 +77,13 @@ def _nobody(role: Role, organisation_id: int | None, name: str) -> User:
 
 def _subject_id(subject_key: str, prefix: str) -> int:
     kind, _, number = subject_key.partition(":")
-    if kind != prefix or not number.isdigit():
+    try:
+        subject_id: int | None = id_value(number, "subject_key")
+    except ValidationFailed:
+        subject_id = None
+    if kind != prefix or subject_id is None:
         raise ValueError(f"subject key {subject_key!r} is not '{prefix}:<id>'")
-    return int(number)
+    return subject_id
 
 
 def _person(session: Session, subject_key: str) -> User:

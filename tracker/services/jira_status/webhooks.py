@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.config import SyncSettings
 from tracker.errors import DomainError, NotFound
+from tracker.inputs import has_control, without_nul
 from tracker.models import WebhookDelivery, utcnow
 from tracker.services.jira_status import delivery
 from tracker.services.jira_status.snapshots import IssueSnapshot
@@ -108,7 +109,7 @@ def receive(
             if event == _DELETE_EVENT:
                 outcome = Outcome.MISSING
             else:
-                snapshot = parse_issue(webhook_issue(payload, sent_at=sent_at))
+                snapshot = parse_issue(without_nul(webhook_issue(payload, sent_at=sent_at)))
                 outcome = Outcome.APPLIED
     if not _claim(session, identifier, event, jira_id, outcome, now):
         return _logged(Handled(Outcome.DUPLICATE, event, jira_id))
@@ -186,6 +187,12 @@ def _delivery_identifier(header: str | None, body: bytes) -> str:
     """Jira's delivery id, the same on every retry. Without a usable one (a proxy that drops
     headers) the body's hash stands in: a retry carries the same body."""
     value = (header or "").strip()
+    if has_control(value):
+        # Not Jira's: its ids are UUIDs. Refused rather than cleaned, since a retry must match.
+        raise DeliveryRefused(
+            f"The {IDENTIFIER_HEADER} header contains control characters; send the delivery id "
+            "Jira gives."
+        )
     if value and len(value) <= _MAX_IDENTIFIER:
         return value
     return "sha256:" + hashlib.sha256(body).hexdigest()

@@ -163,8 +163,10 @@ def _check(session: Session, data: InitiativeInput, current: Initiative | None) 
     elif len(name) > NAME_MAX:
         errors["name"] = f"Name must be at most {NAME_MAX} characters."
     else:
+        # The database's lower() on both sides, as in the unique index: SQLite folds A-Z only,
+        # so Python's lower() here would miss "ÜÜ" clashing with "ÜÜ".
         clash = session.exec(
-            select(Initiative).where(func.lower(Initiative.name) == name.lower())
+            select(Initiative).where(func.lower(Initiative.name) == func.lower(name))
         ).first()
         if clash is not None and (current is None or clash.id != current.id):
             errors["name"] = (

@@ -7,6 +7,7 @@ one place (`BacklogFilters`) with one parser for query-string input.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
+from tracker.inputs import id_value, optional_id
 from tracker.models import Initiative, Organisation, Status, Suggestion, User
 from tracker.pagination import Page, paginate
 from tracker.services.suggestions import search, visibility
@@ -40,26 +42,31 @@ class BacklogFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], *, actor: User) -> BacklogFilters:
-        """Filters from untrusted query-string input; values that make no sense are dropped."""
+        """Filters from untrusted query-string input, all read before any row is (an export
+        streams its rows after this returns).
 
-        def text(name: str, limit: int) -> str:
+        Text is trimmed and an unknown status dropped; an id filter (`vendor`,
+        `initiative`, `submitter`) that is not an id is a ValidationFailed naming it, because
+        dropping it would show every row under a filter the reader believes applied.
+        """
+
+        def text(name: str, limit: int = 20) -> str:
             return str(args.get(name) or "").strip()[:limit]
 
-        status = text("status", 20)
+        status = text("status")
         if status not in {ANY_STATUS, *(s.value for s in Status)}:
             status = ""
-        vendor = text("vendor", 20)
-        if vendor != INTERNAL and not vendor.isdigit():
-            vendor = ""
-        submitter_raw = text("submitter", 20)
-        submitter = actor.id if submitter_raw == "me" else _number(submitter_raw)
+        vendor = str(args.get("vendor") or "").strip()
+        if vendor != INTERNAL:
+            vendor = "" if not vendor else str(id_value(vendor, "vendor"))
+        submitter = str(args.get("submitter") or "").strip()
         return cls(
             q=text("q", 200),
             area=text("area", 80),
             status=status,
             vendor=vendor,
-            initiative=_number(text("initiative", 20)),
-            submitter=submitter,
+            initiative=optional_id(args.get("initiative"), "initiative"),
+            submitter=actor.id if submitter == "me" else optional_id(submitter, "submitter"),
         )
 
     def as_args(self) -> dict[str, str]:
@@ -77,10 +84,6 @@ class BacklogFilters:
     @property
     def active(self) -> bool:
         return bool(self.as_args())
-
-
-def _number(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _where(session: Session, actor: User, filters: BacklogFilters) -> list[Colum
     if filters.vendor == INTERNAL:
         clauses.append(col(Suggestion.organisation_id).is_(None))
     elif filters.vendor:
-        clauses.append(col(Suggestion.organisation_id) == int(filters.vendor))
+        clauses.append(col(Suggestion.organisation_id) == id_value(filters.vendor, "vendor"))
     if filters.initiative is not None:
         clauses.append(col(Suggestion.initiative_id) == filters.initiative)
     if filters.submitter is not None:
@@ -191,16 +194,30 @@ def _with_names(query: Select[Suggestion, str, str | None]) -> Select[Suggestion
     )
 
 
-def export_rows(session: Session, *, actor: User, filters: BacklogFilters) -> Iterator[BacklogRow]:
-    """Every visible suggestion matching the filters, in backlog order, fetched in batches."""
+@contextmanager
+def export_rows(
+    session: Session, *, actor: User, filters: BacklogFilters
+) -> Iterator[Iterator[BacklogRow]]:
+    """Every visible suggestion matching the filters, in backlog order, fetched in batches.
+
+    The query runs on entering, not when the first row is read: a streamed export enters
+    before its first byte, so a failing query is an error page, not a cut-off file. Leaving
+    closes the cursor, whether every row was read or the download was abandoned.
+    """
     query = (
         _with_names(select(Suggestion, col(User.display_name), col(Organisation.name)))
         .where(*_where(session, actor, filters))
         .order_by(*_RANKING)
         .execution_options(yield_per=EXPORT_BATCH)
     )
-    for suggestion, submitter, vendor in session.exec(query):
-        yield BacklogRow(suggestion, submitter, vendor or "Internal")
+    result = session.exec(query)
+    try:
+        yield (
+            BacklogRow(suggestion, submitter, vendor or "Internal")
+            for suggestion, submitter, vendor in result
+        )
+    finally:
+        result.close()
 
 
 def _may_name(actor: User, person: User) -> bool:

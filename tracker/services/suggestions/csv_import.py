@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from tracker.errors import ValidationFailed
+from tracker.inputs import has_control
 from tracker.models import User
 from tracker.services.suggestions import submissions
 from tracker.services.suggestions.inputs import SuggestionCreate
@@ -41,6 +42,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "evidence_links": ("Evidence links", "Evidence", "Links", "Tickets"),
     "confidential": ("Confidential", "Private"),
 }
+# Every code point has_control refuses lies below U+00A0.
+_CONTROL_CHARACTERS = dict.fromkeys(code for code in range(0xA0) if has_control(chr(code)))
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 
@@ -114,13 +117,20 @@ def _file_error(sentence: str) -> ValidationFailed:
 
 
 def decode(data: bytes) -> str:
-    """The upload as text: UTF-8 with or without a byte-order mark."""
+    """The upload as text: UTF-8 with or without a byte-order mark, control characters dropped
+    (the dry run sends this text back in a form field, where the input guard refuses them)."""
     try:
-        return data.decode("utf-8-sig")
+        return _printable(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise _file_error(
             "The file is not UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma delimited)'."
         ) from None
+
+
+def _printable(text: str) -> str:
+    """`text` without the control characters no one types (tracker/inputs.py): broken exports
+    carry NUL, which PostgreSQL refuses in text columns. Tab and line breaks stay."""
+    return text.translate(_CONTROL_CHARACTERS)
 
 
 def _delimiter(text: str) -> str:
@@ -131,8 +141,7 @@ def _delimiter(text: str) -> str:
 
 def parse(text: str) -> CsvFile:
     """Map the header to fields and read the rows; ValidationFailed names any file problem."""
-    # NUL never belongs in an idea and PostgreSQL refuses it in text columns.
-    text = text.lstrip("\ufeff").replace("\x00", "")
+    text = _printable(text.lstrip("\ufeff"))
     if not text.strip():
         raise _file_error("The file is empty. Start from the template.")
     delimiter = _delimiter(text)

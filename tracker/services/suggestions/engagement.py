@@ -20,6 +20,8 @@ from tracker.permissions import Permission, require
 from tracker.services.suggestions.submissions import get_suggestion
 from tracker.services.suggestions.visibility import can_view
 
+NOTE_MAX = 500  # the vote note column
+COMMENT_MAX = 10_000
 FREQUENCIES = {
     "daily": "Every day",
     "weekly": "Every week",
@@ -121,8 +123,8 @@ def vote(
             "Unknown frequency.",
             fields={"frequency": "Choose one of: " + ", ".join(FREQUENCIES) + "."},
         )
-    if len(note) > 500:
-        raise ValidationFailed("Note too long.", fields={"note": "At most 500 characters."})
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed("Note too long.", fields={"note": f"At most {NOTE_MAX} characters."})
     if top.status in (Status.DECLINED,):
         raise Conflict("This idea was declined; votes are closed.")
     assert target.id is not None
@@ -182,8 +184,10 @@ def add_comment(session: Session, *, actor: User, suggestion_id: int, body: str)
     body = body.strip()
     if not body:
         raise ValidationFailed("Empty comment.", fields={"body": "Write something first."})
-    if len(body) > 10_000:
-        raise ValidationFailed("Comment too long.", fields={"body": "At most 10,000 characters."})
+    if len(body) > COMMENT_MAX:
+        raise ValidationFailed(
+            "Comment too long.", fields={"body": f"At most {COMMENT_MAX:,} characters."}
+        )
     assert target.id is not None
     assert actor.id is not None
     comment = Comment(suggestion_id=target.id, author_id=actor.id, body=body)
@@ -197,7 +201,11 @@ def add_comment(session: Session, *, actor: User, suggestion_id: int, body: str)
     return comment
 
 
-def set_watching(session: Session, *, actor: User, suggestion_id: int, watching: bool) -> None:
+def set_watching(
+    session: Session, *, actor: User, suggestion_id: int, watching: bool
+) -> Suggestion:
+    """Follow (or stop following) the suggestion that carries the discussion; returns what
+    vote() would: a suggestion the actor may see, never a hidden merge target."""
     chain = _carrier_chain(
         session, actor, get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     )
@@ -216,6 +224,7 @@ def set_watching(session: Session, *, actor: User, suggestion_id: int, watching:
         ).all():
             session.delete(row)
     session.flush()
+    return target
 
 
 def watcher_ids(session: Session, suggestion: Suggestion) -> list[int]:

@@ -1,6 +1,10 @@
 """The inputs of each prioritisation framework, and how a typed number is read, checked and
 written back.
 
+Every input has a finite range (a scale, or a minimum and maximum), so every score is finite and
+every formula fits the 300 characters of `suggestion.score_formula` whatever is typed: the
+largest RICE score is REACH_MAX x 3 x 100% / EFFORT_MIN (tested in test_scoring.py).
+
 Pure and stdlib-only, like the formulas in scoring.py that use it. Errors: one exception type,
 `ScoreInputError`. Its `errors` maps every bad input name to a sentence naming that input;
 `field`/`message` are the first of them, for callers that only show one.
@@ -28,7 +32,7 @@ class InputSpec:
     """One input of a framework; enough to render a form field and validate it.
 
     `choices` holds (value, label) pairs when only those values are on the scale,
-    otherwise None and the input is a free number within minimum/maximum.
+    otherwise None and the input is a free number within minimum/maximum (both set, always).
     """
 
     name: str
@@ -39,8 +43,6 @@ class InputSpec:
     maximum: float | None = None
     unit: str = ""
     integer: bool = False
-    # RICE effort divides the score, so 0 must be rejected while 0.5 is fine.
-    exclusive_minimum: bool = False
 
 
 class ScoreInputError(ValueError):
@@ -71,6 +73,14 @@ _RICE_IMPACT = (
 _RICE_CONFIDENCE = ((100, "100% - high"), (80, "80% - medium"), (50, "50% - low"))
 
 
+# RICE's open-ended inputs. Reach is large enough for the hours-saved estimate a suggestion can
+# carry (100,000,000 tickets a week x 10,000 minutes / 60); effort from about two working hours
+# to 100 person-years. 1e308 / 1e-308 gave an infinite score before these existed.
+REACH_MAX = 1_000_000_000_000
+EFFORT_MIN = 0.01
+EFFORT_MAX = 1_200
+
+
 def _whole(name: str, label: str, hint: str, top: int) -> InputSpec:
     return InputSpec(name, label, hint, minimum=1, maximum=top, integer=True)
 
@@ -87,6 +97,7 @@ INPUTS: dict[Framework, tuple[InputSpec, ...]] = {
             "People or tickets affected per quarter, e.g. 400. The ops estimate of agent"
             " hours saved per week can be used instead; keep one unit across ideas.",
             minimum=0,
+            maximum=REACH_MAX,
             unit="people/quarter",
         ),
         InputSpec(
@@ -106,9 +117,9 @@ INPUTS: dict[Framework, tuple[InputSpec, ...]] = {
             "effort",
             "Effort",
             "Person-months of work, e.g. 0.5 or 3.",
-            minimum=0,
+            minimum=EFFORT_MIN,
+            maximum=EFFORT_MAX,
             unit="person-months",
-            exclusive_minimum=True,
         ),
     ),
     Framework.ICE: (
@@ -126,8 +137,9 @@ INPUTS: dict[Framework, tuple[InputSpec, ...]] = {
     ),
 }
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+# ASCII digits only: `\d` would also take '٣', which no one types as a score.
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 
 
 def format_input(value: float) -> str:
@@ -150,9 +162,17 @@ def _compact(value: float, decimals: int) -> str:
 
 
 def _parse_number(raw: object, percent: bool) -> float | None:
-    """A finite float from a number or form string, or None if it is not one."""
+    """A float from a number or form string, or None if it is not one.
+
+    An integer or digit string too large for a float is infinite, so the range check refuses it
+    by naming the range (float() of a 400-digit int raises OverflowError)."""
     if isinstance(raw, bool):  # True would otherwise pass as 1
         return None
+    if isinstance(raw, int):
+        try:
+            return float(raw)
+        except OverflowError:
+            return math.inf if raw > 0 else -math.inf
     if isinstance(raw, Real):
         number = float(raw)
         return number if math.isfinite(number) else None
@@ -186,24 +206,23 @@ def check_input(spec: InputSpec, raw: object) -> tuple[float | None, str | None]
         allowed = ", ".join(format_input(choice) + suffix for choice, _ in spec.choices)
         return None, f"{spec.label} must be one of {allowed}."
     low, high = spec.minimum, spec.maximum
-    too_low = low is not None and (number <= low if spec.exclusive_minimum else number < low)
-    too_high = high is not None and number > high
+    too_low = low is not None and number < low
+    too_high = (high is not None and number > high) or not math.isfinite(number)
+    if too_low and not spec.integer and low is not None and number <= 0 < low:
+        # What is wrong with 0 is that the input divides the score, not the exact floor.
+        return None, f"{spec.label} must be more than 0 {spec.unit}".rstrip() + "."
     if too_low or too_high or (spec.integer and not number.is_integer()):
         return None, f"{spec.label} must be {_range_text(spec)}."
     return number, None
 
 
 def _range_text(spec: InputSpec) -> str:
-    """The allowed range as a phrase: "a whole number from 1 to 5", "0 or more"."""
-    low, high = spec.minimum, spec.maximum
+    """The allowed range as a phrase: "a whole number from 1 to 5", "from 0.01 to 1,200 ..."."""
+    assert spec.minimum is not None  # every free-number input is bounded on both sides
+    assert spec.maximum is not None
     whole = "a whole number " if spec.integer else ""
-    if low is not None and high is not None:
-        return f"{whole}from {low:g} to {high:g}"
-    if low is not None and spec.exclusive_minimum:
-        return f"{whole}more than {low:g} {spec.unit}".rstrip()
-    if low is not None:
-        return f"{whole}{low:g} or more"
-    return f"{whole}{high:g} or less" if high is not None else whole.strip()
+    low, high = format_input(spec.minimum), format_input(spec.maximum)
+    return f"{whole}from {low} to {high} {spec.unit}".rstrip()
 
 
 def validate(framework: Framework | str, raw: Mapping[str, object]) -> dict[str, float]:

@@ -56,11 +56,18 @@ def _upper(field: str) -> str:
     return "the maximum"
 
 
-def split_links(raw: str | Sequence[str] | None) -> list[str]:
-    """Evidence links from a textarea, a CSV cell or a JSON list: one per line, comma or space."""
+def split_links(raw: object) -> list[str]:
+    """Evidence links from a textarea, a CSV cell or a JSON list: one per line, comma or space.
+    Raises ValidationFailed for anything else (a number, an object)."""
     if raw is None:
         return []
-    parts = re.split(r"[\s,;]+", raw) if isinstance(raw, str) else [str(p) for p in raw]
+    if isinstance(raw, str):
+        parts = re.split(r"[\s,;]+", raw)
+    elif isinstance(raw, list | tuple) and all(isinstance(p, str) for p in raw):
+        parts = list(raw)
+    else:
+        sentence = "Evidence links must be text or a list of texts."
+        raise ValidationFailed(sentence, fields={"evidence_links": sentence})
     return [part.strip() for part in parts if part.strip()]
 
 

@@ -323,7 +323,10 @@ def test_engaging_through_a_duplicate_never_reveals_a_hidden_canonical_idea(
         assert voted.vote_count == 1
         comment = engagement.add_comment(session, actor=vendor, suggestion_id=own.id, body="+1")
         assert comment.suggestion_id == own.id
-        engagement.set_watching(session, actor=vendor, suggestion_id=own.id, watching=True)
+        watched = engagement.set_watching(
+            session, actor=vendor, suggestion_id=own.id, watching=True
+        )
+        assert watched.id == own.id  # what vote() answers, not the hidden canonical idea
         # Both still count on the canonical idea the PM works from.
         assert (_get(session, hidden.id).vote_count, _get(session, hidden.id).comment_count) == (
             2,

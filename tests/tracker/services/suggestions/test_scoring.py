@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import pickle
 
 import pytest
 
 from tracker.services.suggestions.score_inputs import (
+    EFFORT_MAX,
     INPUTS,
+    REACH_MAX,
     Framework,
+    InputSpec,
     ScoreInputError,
     format_input,
     format_score,
@@ -133,7 +138,9 @@ def test_rice_effort_must_be_positive(effort: object) -> None:
 def test_rice_negative_reach_rejected() -> None:
     with pytest.raises(ScoreInputError) as exc:
         score("rice", {"reach": -5, "impact": 2, "confidence": 80, "effort": 1})
-    assert exc.value.errors == {"reach": "Reach must be 0 or more."}
+    assert exc.value.errors == {
+        "reach": "Reach must be from 0 to 1,000,000,000,000 people/quarter."
+    }
 
 
 def test_missing_inputs_reported_all_at_once() -> None:
@@ -342,3 +349,46 @@ def test_story_points_only_needs_effort_input() -> None:
     with pytest.raises(ScoreInputError) as exc:
         story_points_for_effort("rice", {"reach": 5})
     assert exc.value.errors == {"effort": "Effort is required."}
+
+
+def _extremes(spec: InputSpec) -> list[float]:
+    if spec.choices is not None:
+        return [value for value, _ in spec.choices]
+    assert spec.minimum is not None, spec.name  # every free number is bounded both ways
+    assert spec.maximum is not None, spec.name
+    return [spec.minimum, spec.maximum]
+
+
+@pytest.mark.parametrize("framework", list(Framework))
+def test_every_score_is_finite_and_its_formula_fits_the_column(framework: Framework) -> None:
+    specs = INPUTS[framework]
+    for values in itertools.product(*(_extremes(spec) for spec in specs)):
+        result = score(framework, dict(zip((spec.name for spec in specs), values, strict=True)))
+        assert math.isfinite(result.value)
+        assert len(result.formula) <= 300, result.formula  # suggestion.score_formula
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("reach", 10**400),
+        ("reach", "9" * 400),
+        ("reach", 1e308),
+        ("reach", REACH_MAX + 1),
+        ("effort", 1e-308),
+        ("effort", EFFORT_MAX + 0.5),
+    ],
+)
+def test_inputs_outside_their_range_are_refused_by_name(name: str, raw: object) -> None:
+    inputs: dict[str, object] = {"reach": 400, "impact": 1, "confidence": 100, "effort": 1}
+    with pytest.raises(ScoreInputError) as exc:
+        validate("rice", inputs | {name: raw})
+    assert set(exc.value.errors) == {name}
+    assert "must be from" in exc.value.errors[name]
+
+
+@pytest.mark.parametrize("raw", ["\u0663", "\u0661\u0660\u0660", "\u00b2", "\uff13"])
+def test_only_ascii_digits_are_numbers(raw: str) -> None:
+    with pytest.raises(ScoreInputError) as exc:
+        validate("rice", {"reach": raw, "impact": 1, "confidence": 100, "effort": 1})
+    assert exc.value.errors == {"reach": "Reach must be a number."}

@@ -14,7 +14,7 @@ from tracker import db
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Organisation, Role, StatusChange, Suggestion, User, Watch
 from tracker.services.suggestions import submissions as suggestions
-from tracker.services.suggestions.submissions import clean_input
+from tracker.services.suggestions.submissions import clean_input, split_links
 
 
 def _errors(**overrides: Any) -> dict[str, str]:
@@ -290,3 +290,12 @@ def test_list_mine_holds_only_the_authors_suggestions_newest_first(
     with db.session_scope(app) as session:
         mine = suggestions.list_mine(session, actor=author)
         assert [s.id for s in mine] == [second.id, first.id]
+
+
+@pytest.mark.parametrize("links", [True, 10**20, 1.5, {"url": "x"}, ["ok", 3]])
+def test_evidence_links_of_a_wrong_type_are_refused_by_name(links: object) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        split_links(links)
+    assert caught.value.fields == {
+        "evidence_links": "Evidence links must be text or a list of texts."
+    }
