@@ -11,7 +11,7 @@ from tests.helpers.suggestions import accepted_idea
 from tracker import db
 from tracker.models import StoryDraft, User
 from tracker.services.accounts import users
-from tracker.services.stories import drafts
+from tracker.services.stories import drafts, initiatives
 
 if TYPE_CHECKING:
     from tests.helpers.client import TrackerClient
@@ -45,3 +45,20 @@ def ready_draft(app: Flask, pm: User, title: str, *, ready: bool = True) -> int:
         if ready:
             drafts.mark_ready(session, actor=actor, draft_id=draft.id, settings=settings)
         return draft.id
+
+
+def initiative_with(app: Flask, pm: User, draft_id: int, name: str = "Faster scam handling") -> int:
+    """A new initiative holding the draft's suggestion (and so the draft); its id."""
+    with db.session_scope(app) as session:
+        actor = users.get_user(session, pm.id or 0)
+        draft = drafts.get_draft(session, actor=actor, draft_id=draft_id)
+        made = initiatives.create_initiative(
+            session,
+            actor=actor,
+            data=initiatives.InitiativeInput(name=name, goal="", owner_id=pm.id, target_date=None),
+        )
+        assert made.id is not None
+        initiatives.add_suggestion(
+            session, actor=actor, initiative_id=made.id, suggestion_id=draft.suggestion_id
+        )
+        return made.id

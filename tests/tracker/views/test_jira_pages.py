@@ -14,11 +14,11 @@ from tests.fakejira import FakeJira
 from tests.helpers.client import TrackerClient
 from tests.helpers.jira import WRONG_TOKEN, jira_config, jobs, run_worker
 from tests.helpers.pages import text_of
-from tests.helpers.stories import ready_draft
+from tests.helpers.stories import initiative_with, ready_draft
 from tracker import db
 from tracker.models import JiraLink, Role, User
 from tracker.services.accounts import users
-from tracker.services.stories import drafts, initiatives, push_queue
+from tracker.services.stories import drafts, push_queue
 
 
 @pytest.fixture
@@ -180,21 +180,7 @@ def test_pushing_nothing_asks_to_choose(client, login_as):
 def test_initiative_push_queues_the_epic_then_its_ready_drafts(app, client, login_as, fake):
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
-    with db.session_scope(app) as session:
-        actor = users.get_user(session, pm.id or 0)
-        draft = drafts.get_draft(session, actor=actor, draft_id=draft_id)
-        initiative = initiatives.create_initiative(
-            session,
-            actor=actor,
-            data=initiatives.InitiativeInput(
-                name="Faster scam handling", goal="", owner_id=pm.id, target_date=None
-            ),
-        )
-        assert initiative.id is not None
-        initiatives.add_suggestion(
-            session, actor=actor, initiative_id=initiative.id, suggestion_id=draft.suggestion_id
-        )
-        initiative_id = initiative.id
+    initiative_id = initiative_with(app, pm, draft_id)
     assert "Push initiative to Jira" in client.get(f"/initiatives/{initiative_id}").text
 
     response = client.submit(f"/jira/initiatives/{initiative_id}/push")

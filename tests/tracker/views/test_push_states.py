@@ -14,12 +14,12 @@ from sqlmodel import select
 
 from tests.helpers.jira import jobs
 from tests.helpers.pages import text_of
-from tests.helpers.stories import ready_draft
+from tests.helpers.stories import initiative_with, ready_draft
 from tracker import db
 from tracker.models import JiraLink, PushJob, Role, User, utcnow
 from tracker.services import heartbeats
 from tracker.services.accounts import users
-from tracker.services.stories import drafts, initiatives, push_execution, push_queue
+from tracker.services.stories import push_execution, push_queue
 
 REASON = "Jira is not configured: set jira.base_url and the Jira credentials."
 # As a reader sees it: the commands are <code>.
@@ -52,31 +52,13 @@ def stopped_job(app: Flask, pm: User) -> tuple[int, int]:
     return draft_id, job_id
 
 
-def an_initiative_with(app: Flask, pm: User, draft_id: int) -> int:
-    with db.session_scope(app) as session:
-        actor = users.get_user(session, pm.id or 0)
-        draft = drafts.get_draft(session, actor=actor, draft_id=draft_id)
-        made = initiatives.create_initiative(
-            session,
-            actor=actor,
-            data=initiatives.InitiativeInput(
-                name="Faster scam handling", goal="", owner_id=pm.id, target_date=None
-            ),
-        )
-        assert made.id is not None
-        initiatives.add_suggestion(
-            session, actor=actor, initiative_id=made.id, suggestion_id=draft.suggestion_id
-        )
-        return made.id
-
-
 # --- no Jira configured ---------------------------------------------------------------------------
 
 
 def test_without_jira_no_page_offers_push_and_a_push_queues_nothing(app, client, login_as):
     pm = login_as(Role.PM)
     draft_id = ready_draft(app, pm, "Route scam appeals to the specialists")
-    initiative_id = an_initiative_with(app, pm, draft_id)
+    initiative_id = initiative_with(app, pm, draft_id)
 
     listing = client.get("/stories").text
     assert 'name="story_ids"' not in listing
