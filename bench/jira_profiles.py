@@ -21,13 +21,12 @@ from pathlib import Path
 from bench.common import bench_app, scratch_database
 from tests.fakejira import FakeJira
 from tests.fakejira.profiles import PROFILE_NAMES, PROFILES
-from tests.helpers.accounts import PASSWORD
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.jira import jira_config
 from tests.helpers.jira_tour import STEPS, TourResult, run_tour
 from tests.helpers.push_world import PushWorld
 from tracker import db, migrate
 from tracker.models import Role
-from tracker.services.accounts import users
 
 
 def tour(profile: str) -> TourResult:
@@ -36,20 +35,11 @@ def tour(profile: str) -> TourResult:
         migrate.upgrade(engine)
         engine.dispose()
         app = bench_app(Path(folder), url, jira=jira_config(fake))
-        with db.session_scope(app) as session:
-            pm = users.create_user(
-                session,
-                actor=None,
-                email="pm@example.com",
-                display_name="Bench PM",
-                password=PASSWORD,
-                role=Role.PM,
-                organisation_id=None,
-            )
+        pm = user_factory(app, organisation_factory(app))(Role.PM)
         world = PushWorld(app, fake, pm)
 
         def push_cli(story_id: int) -> None:
-            args = ["jira", "push", "--as", "pm@example.com", "--story", str(story_id)]
+            args = ["jira", "push", "--as", pm.email, "--story", str(story_id)]
             result = app.test_cli_runner().invoke(args=args)
             if result.exit_code != 0:
                 raise SystemExit(f"tracker jira push failed on {profile}: {result.output}")

@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz.hostile import Hostile, explicit, hostile
 
 # Deterministic (CI sees the same examples every run), no example database written into the
 # repository, no shrinking (the inputs are drawn from short lists already, and a failing route
@@ -30,6 +33,20 @@ FUZZ = settings(
 )
 
 _ERROR_LOGGERS = ("tracker.errors", "tracker", "sync")
+
+
+def spoil_every_slot(slots: Sequence[str], send: Callable[[str, Hostile], None]) -> None:
+    """`send` each slot the explicit hostile values (hostile.explicit), then FUZZ's draws of a
+    slot and a hostile value."""
+    for slot, value in explicit(slots):
+        send(slot, value)
+
+    @FUZZ
+    @given(slot=st.sampled_from(slots), value=hostile())
+    def spoiled(slot: str, value: Hostile) -> None:
+        send(slot, value)
+
+    spoiled()
 
 
 def summarize(exc: BaseException | None, tb: TracebackType | None = None) -> str:

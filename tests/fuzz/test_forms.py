@@ -4,12 +4,10 @@ submission spoiled in turn with the hostile input classes: never a 5xx."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from tests.fuzz.conftest import World
-from tests.fuzz.hostile import Hostile, explicit, hostile
-from tests.fuzz.probe import FUZZ, Findings
+from tests.fuzz.hostile import Hostile
+from tests.fuzz.probe import Findings, spoil_every_slot
 from tests.fuzz.routes import FORMS, Form
 from tests.fuzz.spoil import form_request, form_slots
 
@@ -31,13 +29,5 @@ def test_form_refuses_hostile_input_without_a_server_error(client, world, form):
     assert response.status_code == 302, response.text
     found = Findings(form.label)
     slots = form_slots(form)
-    for slot, value in explicit(slots):
-        _send(client, world, form, found, slot, value)
-
-    @FUZZ
-    @given(slot=st.sampled_from(slots), value=hostile())
-    def spoiled(slot: str, value: Hostile) -> None:
-        _send(client, world, form, found, slot, value)
-
-    spoiled()
+    spoil_every_slot(slots, lambda slot, value: _send(client, world, form, found, slot, value))
     assert not found.found, found.report()

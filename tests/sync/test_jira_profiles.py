@@ -13,28 +13,13 @@ from flask import Flask
 
 from tests.fakejira import FakeJira
 from tests.fakejira.profiles import PROFILE_NAMES, PROFILES
-from tests.helpers.accounts import PASSWORD
+from tests.helpers.accounts import organisation_factory, user_factory
 from tests.helpers.jira import jira_config
 from tests.helpers.jira_tour import STEPS, run_tour
 from tests.helpers.push_world import PushWorld
 from tracker import db
-from tracker.models import Role, User
+from tracker.models import Role
 from tracker.services import jira_sites
-from tracker.services.accounts import users
-
-
-def _pm(app: Flask) -> User:
-    # Not `make_user`: in tests/sync it brings a second app and fake per flavour.
-    with db.session_scope(app) as session:
-        return users.create_user(
-            session,
-            actor=None,
-            email="pm@example.com",
-            display_name="Tour PM",
-            password=PASSWORD,
-            role=Role.PM,
-            organisation_id=None,
-        )
 
 
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
@@ -46,7 +31,9 @@ def test_each_kind_of_site_is_toured_with_the_fewest_calls(
 ) -> None:
     fake = start_fake_jira(PROFILES[profile].flavour, profile=profile)
     app = make_app(database_url, jira=jira_config(fake))
-    world = PushWorld(app, fake, _pm(app))
+    # Not the `make_user` fixture: in tests/sync it brings a second app and fake per flavour.
+    pm = user_factory(app, organisation_factory(app))(Role.PM)
+    world = PushWorld(app, fake, pm)
 
     def push_cli(story_id: int) -> None:
         args = ["jira", "push", "--as", world.pm.email, "--story", str(story_id)]

@@ -14,7 +14,7 @@ from responses import matchers
 from sync.jira.capabilities import Capabilities, createmeta_for_version
 from sync.jira.client import JiraClient
 from sync.jira.createmeta import CreateMetaReader, IssueTypeInfo
-from sync.jira.errors import JiraMisconfigured
+from sync.jira.errors import JiraForbidden, JiraMisconfigured
 from tracker.config import JiraSettings
 
 BASE = "https://jira.example.test"
@@ -85,7 +85,7 @@ def test_other_search_failures_do_not_switch_method() -> None:
     responses.post(SEARCH, status=403, json={"errorMessages": ["No."]})
     client = dc_client()
 
-    with pytest.raises(Exception, match="not allowed"):
+    with pytest.raises(JiraForbidden, match="not allowed"):
         list(client.search("labels = x", ["labels"]))
     assert client.capabilities.search is None
 
