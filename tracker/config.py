@@ -22,6 +22,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from tracker.kpi_settings import KpiSettings
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 (refused outside development)
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", DEV_SECRET_KEY})
 # Values never echoed back, not even in a validation message.
@@ -34,6 +36,7 @@ SECRET_KEYS = frozenset(
         "password",
         "webhook_secret",
         "rate_limit_storage_uri",
+        "url",
     }
 )
 DEFAULT_AREAS = (
@@ -226,6 +229,7 @@ class Settings(BaseSettings):
     suggestions: SuggestionSettings = SuggestionSettings()
     scoring: ScoringSettings = ScoringSettings()
     stories: StorySettings = StorySettings()
+    kpis: KpiSettings = KpiSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -357,6 +361,17 @@ def _check_rules(settings: Settings) -> None:
         for key, token in tokens.items():
             if token and token in PLACEHOLDER_SECRETS and settings.env == "production":
                 raise ConfigError(f"Config key '{key}' is a placeholder; set the real token.")
+    registry = settings.kpis.registry
+    for name, metric in registry.items():
+        if metric.weight and metric.weight not in registry:
+            raise ConfigError(
+                f"Config key 'kpis.metrics.{name}.weight' names '{metric.weight}', which is not "
+                f"a metric; use one of {', '.join(sorted(registry))}."
+            )
+        if metric.weight and metric.aggregate != "mean":
+            raise ConfigError(
+                f"Config key 'kpis.metrics.{name}.weight' needs aggregate = \"mean\"."
+            )
     smtp_password = settings.smtp.password.get_secret_value()
     if smtp_password in PLACEHOLDER_SECRETS - {""} and settings.env == "production":
         raise ConfigError(

@@ -37,8 +37,12 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+def upgrade(engine: Engine, revision: str = "head") -> list[str]:
+    """Apply migrations; returns what data migrations report (queues merged, for example)."""
+    config = alembic_config(engine)
+    command.upgrade(config, revision)
+    notes: list[str] = config.attributes.get("notes", [])
+    return notes
 
 
 def downgrade(engine: Engine, revision: str) -> None:

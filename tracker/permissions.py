@@ -51,6 +51,11 @@ class Permission(StrEnum):
     VIEW_DIGESTS = "digests:view"
     VIEW_ALL_DIGESTS = "digests:view-all"  # every audience's, and how each delivery went
     SEND_DIGESTS = "digests:send"
+    # Queues and their KPIs and signals. Vendor staff see only queues their organisation works
+    # (services/kpis/visibility.py takes that part of its rule from VIEW_ALL_ORGANISATIONS).
+    VIEW_QUEUES = "queues:view"
+    MANAGE_QUEUES = "queues:manage"  # create, edit, merge queues and say who works them
+    INGEST_KPIS = "kpis:ingest"  # send KPI rows (CSV, API), see and start loads and pulls
 
 
 _EVERYONE = frozenset(
@@ -60,6 +65,7 @@ _EVERYONE = frozenset(
         Permission.USE_API,
         Permission.VIEW_SUGGESTIONS,
         Permission.VIEW_DIGESTS,
+        Permission.VIEW_QUEUES,
     }
 )
 _CONTRIBUTOR = _EVERYONE | {Permission.SUBMIT_SUGGESTIONS, Permission.ENGAGE}
@@ -74,6 +80,8 @@ _PRODUCT = _CONTRIBUTOR | {
     Permission.MANAGE_STORIES,
     Permission.VIEW_ALL_DIGESTS,
     Permission.SEND_DIGESTS,
+    Permission.MANAGE_QUEUES,
+    Permission.INGEST_KPIS,
 }
 _INTERNAL = {Permission.VIEW_ALL_ORGANISATIONS, Permission.VIEW_INITIATIVES}
 
@@ -83,6 +91,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAKEHOLDER: _EVERYONE | _INTERNAL | {Permission.VIEW_STORIES},
     Role.PM: _PRODUCT,
     Role.ADMIN: _PRODUCT | {Permission.MANAGE_USERS},
+    # A machine account: its person signs in only to manage its tokens.
+    Role.INTEGRATION: frozenset(
+        {
+            Permission.VIEW_WORKSPACE,
+            Permission.MANAGE_OWN_ACCOUNT,
+            Permission.USE_API,
+            Permission.INGEST_KPIS,
+        }
+    ),
 }
 
 

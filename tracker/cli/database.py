@@ -18,7 +18,8 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    migrate.upgrade(db.engine(), revision)
+    for note in migrate.upgrade(db.engine(), revision):
+        click.echo(note)
     click.echo(f"Database is at revision {migrate.current_revision(db.engine())}.")
 
 

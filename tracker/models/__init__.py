@@ -20,6 +20,16 @@ from tracker.models.digests import (
 )
 from tracker.models.initiatives import Health, Initiative, InitiativeStakeholder
 from tracker.models.jira import JiraLink, JiraSite, JobState, PushJob, PushState
+from tracker.models.kpis import (
+    KpiLoad,
+    KpiSignal,
+    KpiValue,
+    LoadChannel,
+    LoadState,
+    Queue,
+    QueueOrganisation,
+    SignalKind,
+)
 from tracker.models.stories import DraftState, StoryDraft
 from tracker.models.suggestions import Comment, Status, StatusChange, Suggestion, Vote, Watch
 from tracker.models.sync import (
@@ -52,14 +62,22 @@ __all__ = [
     "JiraSite",
     "JobLease",
     "JobState",
+    "KpiLoad",
+    "KpiSignal",
+    "KpiValue",
+    "LoadChannel",
+    "LoadState",
     "Notification",
     "Organisation",
     "PushJob",
     "PushState",
+    "Queue",
+    "QueueOrganisation",
     "Role",
     "RunState",
     "SchedulerHeartbeat",
     "SignInFailure",
+    "SignalKind",
     "Status",
     "StatusChange",
     "StatusEvent",

@@ -18,6 +18,8 @@ class Role(StrEnum):
     PM = "pm"
     STAKEHOLDER = "stakeholder"
     ADMIN = "admin"
+    # A machine account (a warehouse job, a BI tool): API tokens that send KPI data, no pages.
+    INTEGRATION = "integration"
 
     @property
     def label(self) -> str:
@@ -27,6 +29,7 @@ class Role(StrEnum):
             Role.PM: "Product manager",
             Role.STAKEHOLDER: "Stakeholder (read-only)",
             Role.ADMIN: "Administrator",
+            Role.INTEGRATION: "Integration (machine account)",
         }[self]
 
 

@@ -46,7 +46,10 @@ class Suggestion(SQLModel, table=True):
     problem: str = Field(sa_column=Column(Text, nullable=False))
     proposed_change: str = Field(sa_column=Column(Text, nullable=False))
     area: str = Field(max_length=80, index=True)
+    # The queue's name, kept in step by the services (renames, merges) so pages, exports and
+    # story templates show it without a join; `queue_id` is the truth.
     queue: str = Field(default="", max_length=120)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id", index=True)
     weekly_volume: int | None = None
     handle_time_minutes: float | None = None
     minutes_saved_per_ticket: float | None = None

@@ -14,7 +14,10 @@ from tracker.models import Role
 Row = tuple[str, str, frozenset[Role] | str]
 
 PUBLIC = "public"
-ALL = frozenset(Role)
+# Every account, machine accounts included (home, own account, tokens, /api/v1/me).
+EVERY_ACCOUNT = frozenset(Role)
+# Every person: machine accounts (integration) only send KPI data.
+ALL = EVERY_ACCOUNT - {Role.INTEGRATION}
 ADMIN = frozenset({Role.ADMIN})
 PRODUCT = frozenset({Role.PM, Role.ADMIN})
 CONTRIBUTORS = frozenset({Role.SUBMITTER, Role.VENDOR, Role.PM, Role.ADMIN})

@@ -1,8 +1,8 @@
-from tests.tracker.routes import ALL, PUBLIC, Row
+from tests.tracker.routes import EVERY_ACCOUNT, PUBLIC, Row
 
 ROWS: dict[str, Row] = {
-    "preferences.email": ("GET", "/account/email", ALL),
-    "preferences.unfollow": ("POST", "/account/email/initiatives/999/unfollow", ALL),
+    "preferences.email": ("GET", "/account/email", EVERY_ACCOUNT),
+    "preferences.unfollow": ("POST", "/account/email/initiatives/999/unfollow", EVERY_ACCOUNT),
     # The signed token is the authorisation; a made-up one gets the friendly 400 page.
     "preferences.unsubscribe": ("GET", "/unsubscribe/not-a-token", PUBLIC),
     "preferences.unsubscribe_confirm": ("POST", "/unsubscribe/not-a-token", PUBLIC),

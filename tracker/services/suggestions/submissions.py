@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Role, Status, StatusChange, Suggestion, User, Watch, utcnow
 from tracker.permissions import Permission, allowed, require
+from tracker.services.kpis import queues
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.inputs import SuggestionCreate
 
@@ -138,6 +139,7 @@ def create_suggestion(
         submitter_id=actor.id,
         organisation_id=actor.organisation_id if actor.role == Role.VENDOR else None,
     )
+    queues.attach_to_idea(session, suggestion)
     session.add(suggestion)
     session.flush()
     assert suggestion.id is not None
@@ -179,6 +181,7 @@ def update_suggestion(
     data = clean_input(raw, areas=areas)
     for key, value in data.model_dump().items():
         setattr(suggestion, key, value)
+    queues.attach_to_idea(session, suggestion)
     if suggestion.confidential:
         # Same invariant as set_sharing: a confidential idea is never shared with vendors.
         suggestion.shared_with_vendors = False
