@@ -114,6 +114,10 @@ def _register_blueprints(app: Flask) -> None:
         preferences.bp,
         hooks.bp,
         sync_runs.bp,
+        queue_evidence.bp,  # before queues.bp: /queues/evidence is not a queue id
+        queues.bp,
+        kpi_imports.bp,
+        kpi_loads.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

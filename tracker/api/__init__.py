@@ -14,7 +14,10 @@ from tracker.api import (
     engagement,
     imports,
     initiatives,
+    kpis,
     pushes,
+    queue_signals,
+    queues,
     stories,
     suggestions,
 )
@@ -29,7 +32,10 @@ __all__ = [
     "engagement",
     "imports",
     "initiatives",
+    "kpis",
     "pushes",
+    "queue_signals",
+    "queues",
     "stories",
     "suggestions",
 ]

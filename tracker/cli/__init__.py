@@ -12,6 +12,8 @@ from tracker.cli.database import db_group
 from tracker.cli.demo import demo_group
 from tracker.cli.digests import digest_group
 from tracker.cli.jira import jira_group
+from tracker.cli.kpis import kpis_group
+from tracker.cli.queues import queues_group
 from tracker.cli.server import check_config, scheduler, serve
 from tracker.cli.status_sync import sync_group
 from tracker.cli.users import orgs_group, users_group
@@ -29,6 +31,8 @@ COMMANDS: tuple[click.Command, ...] = (
     jira_group,
     digest_group,
     sync_group,
+    queues_group,
+    kpis_group,
 )
 
 

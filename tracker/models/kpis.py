@@ -103,6 +103,8 @@ class KpiLoad(SQLModel, table=True):
     state: str = Field(default=LoadState.RUNNING.value, max_length=20)
     # Pulls: the rows asked for (`day >= since`).
     since: date | None = None
+    # The latest day among the rows taken: the next pull asks again from shortly before it.
+    last_day: date | None = None
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
