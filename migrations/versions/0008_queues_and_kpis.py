@@ -16,7 +16,8 @@ Create Date: 2026-12-03
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -127,13 +128,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_kpiload_channel"), ["channel"], unique=False)
         batch_op.create_index(batch_op.f("ix_kpiload_source"), ["source"], unique=False)
         batch_op.create_index(batch_op.f("ix_kpiload_started_at"), ["started_at"], unique=False)
-    with op.batch_alter_table("suggestion", schema=None) as batch_op:
+    with _keeping_triggers("suggestion"), op.batch_alter_table("suggestion") as batch_op:
         batch_op.add_column(sa.Column("queue_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_suggestion_queue_id"), ["queue_id"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_suggestion_queue_id_queue"), "queue", ["queue_id"], ["id"]
         )
     _queues_from_free_text()
+
+
+@contextmanager
+def _keeping_triggers(table: str) -> Iterator[None]:
+    """SQLite's batch mode copies the table and drops its triggers, such as the ones keeping
+    the search index (0002) in step: put them back as they were."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    triggers = bind.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+    ).all()
+    yield
+    for name, sql in triggers:
+        bind.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{name}"')
+        bind.exec_driver_sql(sql)
 
 
 def _key(name: str) -> str:
@@ -214,7 +232,7 @@ def _chunks(ids: list[int], size: int) -> list[list[int]]:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("suggestion", schema=None) as batch_op:
+    with _keeping_triggers("suggestion"), op.batch_alter_table("suggestion") as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_suggestion_queue_id_queue"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_suggestion_queue_id"))
         batch_op.drop_column("queue_id")

@@ -49,15 +49,15 @@ class QueueInput:
 
 def _validated(session: Session, data: QueueInput, *, areas: Sequence[str]) -> QueueInput:
     fields: dict[str, str] = {}
-    name = tidy_name(clean_text(data.name))
+    name = tidy_name(clean_text(data.name, "name"))
     if not name:
         fields["name"] = "Give the queue a name."
     elif len(name) > NAME_MAX:
         fields["name"] = f"Keep the name to {NAME_MAX} characters."
-    area = clean_text(data.area).strip()
+    area = clean_text(data.area, "area").strip()
     if area and area not in areas:
         fields["area"] = f"Choose one of the areas: {', '.join(areas)}."
-    description = clean_text(data.description).strip()
+    description = clean_text(data.description, "description").strip()
     if len(description) > 2000:
         fields["description"] = "Keep the description to 2,000 characters."
     known = set(
@@ -242,14 +242,16 @@ def merge_queues(
             "A queue cannot be merged into itself.",
             fields={"source_ids": "Leave the target queue out of the queues to merge."},
         )
-    ids = [source.id for source in sources]
+    assert target.id is not None
+    target_key = target.id
+    ids = [source.id for source in sources if source.id is not None]
     moved = session.execute(
         update(Suggestion)
         .where(col(Suggestion.queue_id).in_(ids))
         .values(queue_id=target.id, queue=target.name)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    organisations = set(organisations_of(session, [target.id]).get(target.id, []))
+    organisations = set(organisations_of(session, [target_key]).get(target_key, []))
     organisation_ids = {org.id for org in organisations} | {
         org.id for orgs in organisations_of(session, ids).values() for org in orgs
     }
@@ -257,7 +259,9 @@ def merge_queues(
     # Where the target (or an earlier source) has the day already, its value stays.
     values_moved = 0
     for source in sources:
-        taken = select(KpiValue.metric, KpiValue.day).where(col(KpiValue.queue_id) == target.id)
+        taken = select(col(KpiValue.metric), col(KpiValue.day)).where(
+            col(KpiValue.queue_id) == target_key
+        )
         existing = {(metric, day) for metric, day in session.execute(taken)}
         rows = session.exec(select(KpiValue).where(col(KpiValue.queue_id) == source.id)).all()
         for row in rows:
@@ -267,7 +271,7 @@ def merge_queues(
                 continue
             session.add(
                 KpiValue(
-                    queue_id=target.id,
+                    queue_id=target_key,
                     metric=row.metric,
                     day=row.day,
                     value=row.value,
@@ -278,7 +282,7 @@ def merge_queues(
             session.delete(row)
             values_moved += 1
         session.flush()
-    session.execute(delete(KpiSignal).where(col(KpiSignal.queue_id).in_([*ids, target.id])))
+    session.execute(delete(KpiSignal).where(col(KpiSignal.queue_id).in_([*ids, target_key])))
     session.execute(delete(QueueOrganisation).where(col(QueueOrganisation.queue_id).in_(ids)))
     names = [source.name for source in sources]
     for source in sources:
