@@ -52,6 +52,11 @@ def _valid_bodies(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         "InitiativeSuggestionAdd": {"suggestion_id": ids["suggestion_id"]},
         "StoryDraftUpdate": {},
         "PushRequest": {"story_ids": [ids["draft_id"]]},
+        "KpiLoadRequest": {
+            "rows": [{"queue": "Refunds", "day": "2026-11-30", "metric": "incoming", "value": 8}],
+            "mode": "valid",
+            "dry_run": True,
+        },
     }
 
 
