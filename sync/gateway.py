@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from sync.jira import sites
 from sync.jira.check import check_site
-from sync.jobs import digest_send
+from sync.jobs import digest_send, kpi_pull_now
 from sync.jobs.owners import thread_owner
 from sync.mapping.description import adf_to_html, to_adf, to_wiki
 from sync.mapping.issue_fields import parse_issue
@@ -38,7 +38,7 @@ __all__ = ["SyncGateway"]
 
 
 class SyncGateway:
-    """Implements JiraPort and DigestPort for one app."""
+    """Implements JiraPort, DigestPort and KpiPullPort for one app."""
 
     def __init__(self, app: Flask) -> None:
         self._app = app
@@ -86,6 +86,13 @@ class SyncGateway:
     def parse_webhook_issue(self, issue: Mapping[str, Any]) -> IssueSnapshot:
         # Sprints are left to the sync, which knows the site's sprint field; None keeps them.
         return parse_issue(issue, sprint_field=None)
+
+    # ---- KpiPullPort -----------------------------------------------------------------------
+    def kpi_pull_refusal(self, source: str) -> str | None:
+        return kpi_pull_now.refusal(self._app, name=source)
+
+    def start_kpi_pull(self, *, source: str, owner: str) -> None:
+        kpi_pull_now.start_in_background(self._app, name=source, owner=owner)
 
     # ---- DigestPort ------------------------------------------------------------------------
     def send_now(self, *, actor: User) -> SendNowResult:

@@ -29,7 +29,11 @@ from tracker.views import (
     hooks,
     initiatives,
     jira,
+    kpi_imports,
+    kpi_loads,
     preferences,
+    queue_evidence,
+    queues,
     stories,
     suggestions,
     sync_runs,
@@ -74,7 +78,7 @@ def create_app(
     formatting.init_app(app)
     _register_blueprints(app)
     gateway = SyncGateway(app)
-    ports.register(app, jira_port=gateway, digest_port=gateway)
+    ports.register(app, jira_port=gateway, digest_port=gateway, kpi_pull_port=gateway)
     cli.register(app)
     if settings.env != "testing":
         # Objects built at start-up live for the whole process; keeping them out of the cyclic

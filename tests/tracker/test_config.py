@@ -309,7 +309,7 @@ def documented_keys(text: str) -> set[str]:
     keys: set[str] = set()
     section = ""
     for line in text.splitlines():
-        header = re.match(r"^\s*#?\s*\[([a-z_]+)\]\s*$", line)
+        header = re.match(r"^\s*#?\s*\[([a-z_.]+)\]\s*$", line)
         if header:
             section = header.group(1) + "."
             continue

@@ -32,15 +32,18 @@ __all__ = [
     "JiraMissing",
     "JiraPort",
     "JiraUnreadable",
+    "KpiPullPort",
     "SendNowResult",
     "SendReport",
     "digests",
     "jira",
+    "kpi_pulls",
     "register",
 ]
 
 _JIRA_PORT = "jira_port"
 _DIGEST_PORT = "digest_port"
+_KPI_PULL_PORT = "kpi_pull_port"
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -170,11 +173,36 @@ class DigestPort(Protocol):
         ...
 
 
+class KpiPullPort(Protocol):
+    """The warehouse pulls of `[kpis.sources]`, for the admin page's "Pull now" buttons."""
+
+    def kpi_pull_refusal(self, source: str) -> str | None:
+        """Why `source` cannot be pulled now (unknown, or a pull of it is running), or None."""
+        ...
+
+    def start_kpi_pull(self, *, source: str, owner: str) -> None:
+        """Pull `source` in a background thread under the scheduler job's lease."""
+        ...
+
+    def worker_name(self, role: str) -> str:
+        """This process and thread as a lease owner."""
+        ...
+
+
 # ---- registration ------------------------------------------------------------------------------
-def register(app: Flask, *, jira_port: JiraPort, digest_port: DigestPort) -> None:
-    """Make the implementations the app's ports (create_app calls this once)."""
+def register(
+    app: Flask,
+    *,
+    jira_port: JiraPort,
+    digest_port: DigestPort,
+    kpi_pull_port: KpiPullPort | None = None,
+) -> None:
+    """Make the implementations the app's ports (create_app calls this once; a test replacing
+    one port may leave the KPI pull port as it was)."""
     app.extensions[_JIRA_PORT] = jira_port
     app.extensions[_DIGEST_PORT] = digest_port
+    if kpi_pull_port is not None:
+        app.extensions[_KPI_PULL_PORT] = kpi_pull_port
 
 
 def jira(app: Flask) -> JiraPort:
@@ -186,6 +214,12 @@ def jira(app: Flask) -> JiraPort:
 def digests(app: Flask) -> DigestPort:
     """The app's digest port."""
     port: DigestPort = app.extensions[_DIGEST_PORT]
+    return port
+
+
+def kpi_pulls(app: Flask) -> KpiPullPort:
+    """The app's port to the warehouse pulls."""
+    port: KpiPullPort = app.extensions[_KPI_PULL_PORT]
     return port
 
 
