@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -23,6 +24,8 @@ from flask import Flask
 
 from sync.jobs.digests import digests_enabled, scheduled_digests
 from sync.jobs.heartbeat import HEARTBEAT_JOB, beat, heartbeat_enabled
+from sync.jobs.kpi_pull import interval_seconds, pull_enabled, scheduled_pull
+from sync.jobs.kpi_signals import scheduled_signal_scan, signals_enabled
 from sync.jobs.notifications import notifications_enabled, scheduled_notifications
 from sync.jobs.owners import scheduler_owner
 from sync.jobs.triggers import WallClockTrigger
@@ -32,6 +35,7 @@ from tracker.config import Settings
 from tracker.db import session_scope
 from tracker.models import utcnow
 from tracker.services import heartbeats, leases
+from tracker.services.kpis.loads import pull_job_name
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +97,29 @@ JOBS: list[JobDefinition] = [
         every(lambda s: s.notifications.check_interval_minutes * 60),
         notifications_enabled,
     ),
+    JobDefinition(
+        "kpi_signals",
+        scheduled_signal_scan,
+        daily_at(lambda s: s.kpis.signals.scan_at),
+        signals_enabled,
+    ),
 ]
+
+
+def kpi_pull_job(name: str) -> JobDefinition:
+    """The job that pulls the warehouse source `[kpis.sources.NAME]`, under lease
+    `kpi_pull:NAME`, every `interval_minutes`."""
+    return JobDefinition(
+        pull_job_name(name),
+        partial(scheduled_pull, name=name),
+        every(partial(interval_seconds, name=name)),
+        partial(pull_enabled, name=name),
+    )
+
+
+def scheduled_jobs(settings: Settings) -> list[JobDefinition]:
+    """JOBS and one pull job per configured warehouse source."""
+    return [*JOBS, *(kpi_pull_job(name) for name in sorted(settings.kpis.sources))]
 
 
 def run_leased(app: Flask, job: JobDefinition, *, owner: str | None = None) -> bool:
@@ -156,7 +182,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
             misfire_grace_time=int(heartbeats.BEAT_INTERVAL.total_seconds()),
             next_run_time=utcnow(),  # the first beat as the scheduler starts
         )
-    for job in JOBS:
+    for job in scheduled_jobs(settings):
         if not job.enabled(app):
             log.info("job %s is switched off by config", job.id)
             continue

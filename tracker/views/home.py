@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import text
 
+from tracker.config import current_settings
 from tracker.db import get_session
-from tracker.permissions import Permission, public, requires
+from tracker.models import Role, utcnow
+from tracker.permissions import Permission, allowed, public, requires
+from tracker.services.kpis import signal_queries
 
 bp = Blueprint("home", __name__)
+
+HOME_SIGNALS = 10
 
 
 @bp.get("/")
 @requires(Permission.VIEW_WORKSPACE)
 def index() -> str:
-    return render_template("home/index.html")
+    # "Queues that moved": for those who triage ideas, and stakeholders who follow outcomes.
+    moved = []
+    if allowed(current_user, Permission.TRIAGE) or current_user.role == Role.STAKEHOLDER:
+        settings = current_settings()
+        moved = signal_queries.recent_signals(
+            get_session(),
+            actor=current_user,
+            settings=settings,
+            since=utcnow() - timedelta(days=settings.kpis.signals.recent_days),
+            limit=HOME_SIGNALS,
+        )
+    return render_template("home/index.html", moved=moved, describe=signal_queries.describe)
 
 
 @bp.get("/healthz")

@@ -67,6 +67,7 @@ def test_every_job_of_the_issue_is_on_the_schedule():
         "jira_reconcile",
         "digests",
         "notifications",
+        "kpi_signals",
     ]
 
 

@@ -46,6 +46,7 @@ from tracker.services.digests import standing as digest_standing
 from tracker.services.digests.scope import DigestScope, Links, resolve
 from tracker.services.digests.standing import LIST_LIMIT, PUSHED, jira_url
 from tracker.services.jira_status import lead_times
+from tracker.services.kpis import signal_queries
 
 VERSION = 1
 AGENTS = "Agents"
@@ -109,6 +110,12 @@ def build(
         change["suggestion"] = digest_refs.ref(refs, change["suggestion"])
 
     decisions_total = sum(decision_counts.values())
+    moved: list[dict[str, Any]] = []
+    moved_total = 0
+    if scope.audience is Audience.PM:  # queue KPIs are the PMs' (internal) business
+        moved, moved_total = signal_queries.digest_items(
+            session, viewer=scope.viewer, settings=settings, start=period_start, end=period_end
+        )
     return {
         "version": VERSION,
         "audience": scope.audience.value,
@@ -147,6 +154,8 @@ def build(
         "backlog_top": digest_refs.with_refs(top, refs),
         "lead_times": lead,
         "lead_time_window_days": lead_times.WINDOW_DAYS,
+        "queues_moved": moved,
+        "queues_moved_more": moved_total - len(moved),
     }
 
 

@@ -23,7 +23,14 @@ from tracker.services.digests import charts
 from tracker.services.email.mailer import InlineImage
 
 # Lists cut at a limit carry "<section>_more": how many were left out.
-SECTIONS_WITH_MORE = ("decisions", "pushed", "status_changes", "delivered", "stalled")
+SECTIONS_WITH_MORE = (
+    "decisions",
+    "pushed",
+    "status_changes",
+    "delivered",
+    "stalled",
+    "queues_moved",
+)
 LEAD_TIME_STEPS = (
     ("submitted_to_decided", "Submitted to decided"),
     ("decided_to_in_jira", "Decided to in Jira"),
@@ -101,7 +108,15 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
         "by_source": new.get("by_source") or [],
         "items": [item for item in new.get("items") or [] if item],
     }
-    for key in ("decisions", "pushed", "status_changes", "delivered", "stalled", "initiatives"):
+    for key in (
+        "decisions",
+        "pushed",
+        "status_changes",
+        "delivered",
+        "stalled",
+        "initiatives",
+        "queues_moved",
+    ):
         c[key] = c.get(key) or []
     for key in SECTIONS_WITH_MORE:
         c[f"{key}_more"] = int(c.get(f"{key}_more") or 0)
