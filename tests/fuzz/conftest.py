@@ -84,6 +84,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> World:
         "token_id": token_id,
         "job_id": 1,
         "digest_id": 1,
+        # The seeded ideas name queues, so queue 1 exists (services/kpis/queues.py).
+        "queue_id": 1,
     }
     filled = {name: str(value) for name, value in ids.items()}
     filled["unsubscribe"] = "not-a-token"

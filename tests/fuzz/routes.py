@@ -63,6 +63,17 @@ class JsonRoute:
 
 API: tuple[JsonRoute, ...] = (
     JsonRoute("GET", "/me"),
+    JsonRoute("GET", "/queues"),
+    JsonRoute(
+        "GET",
+        "/queues/{queue_id}/kpis",
+        query={"metric": "incoming", "from": "2026-01-05", "to": "2026-03-29", "grain": "week"},
+    ),
+    JsonRoute(
+        "GET",
+        "/queues/{queue_id}/signals",
+        query={"since": "2026-01-05", "kind": "shift", "page": "1"},
+    ),
     JsonRoute("GET", "/initiatives"),
     JsonRoute("POST", "/initiatives", INITIATIVE),
     JsonRoute("GET", "/initiatives/{initiative_id}"),
@@ -100,6 +111,15 @@ API: tuple[JsonRoute, ...] = (
     ),
     JsonRoute("POST", "/suggestions", SUGGESTION),
     JsonRoute("POST", "/suggestions/import", {"rows": [SUGGESTION], "dry_run": True}),
+    JsonRoute(
+        "POST",
+        "/kpis",
+        {
+            "rows": [{"queue": "Refunds", "day": "2026-11-30", "metric": "incoming", "value": 812}],
+            "mode": "valid",
+            "dry_run": True,
+        },
+    ),
     JsonRoute("GET", "/suggestions/mine"),
     JsonRoute(
         "GET",
@@ -210,6 +230,33 @@ FORMS: tuple[Form, ...] = (
     Form("backlog.matrix_page", "GET", "/matrix", {"area": "Scams and fraud"}),
     Form("stories.index", "GET", "/stories", {"initiative": "{initiative_id}", "state": "ready"}),
     Form("suggestions.similar", "GET", "/suggestions/similar", {"title": "x", "problem": "y"}),
+    Form("suggestions.new", "GET", "/suggestions/new", {"queue_id": "1", "signal": "1"}),
+    Form("queue_evidence.lookup", "GET", "/queues/evidence", {"queue": "Refunds"}),
+    Form("kpi_loads.index", "GET", "/admin/kpis", {"page": "2", "per_page": "10"}),
+    Form("kpi_loads.pull", "POST", "/admin/kpis/pull/dwh"),
+    Form("queues.index", "GET", "/queues", {"page": "1", "per_page": "10"}),
+    Form("queues.detail", "GET", "/queues/{queue_id}", {"years": "3"}),
+    Form("queues.kpis_csv", "GET", "/queues/{queue_id}/kpis.csv", {"years": "1"}),
+    Form("queues.edit", "GET", "/queues/{queue_id}/edit"),
+    Form(
+        "queues.create",
+        "POST",
+        "/queues/new",
+        {
+            "name": "Refund disputes",
+            "area": "Scams and fraud",
+            "description": "Disputed refunds",
+            "active": "y",
+            "organisation_ids": ["{organisation_id}"],
+        },
+    ),
+    Form(
+        "queues.edit",
+        "POST",
+        "/queues/{queue_id}/edit",
+        {"name": "Spam reports (EN)", "area": "Content spam", "active": "y"},
+    ),
+    Form("queues.merge", "POST", "/queues/merge", {"source_ids": ["2"], "target_id": "1"}),
     Form("suggestions.mine", "GET", "/suggestions/mine", {"page": "1", "per_page": "5"}),
     Form("digests.index", "GET", "/digests", {"audience": "internal", "page": "1"}),
     Form("digests.markdown", "GET", "/digests/{digest_id}.md", {"download": "1"}),
@@ -279,6 +326,9 @@ FORMS: tuple[Form, ...] = (
             "action": "import",
         },
     ),
+    # The form fields only (the fuzz sends no file): the upload itself is tested in
+    # tests/tracker/views/kpis/test_kpi_import_page.py.
+    Form("kpi_imports.import_csv", "POST", "/kpis/import", {"mode": "valid", "dry_run": "y"}),
     Form("digests.send_now", "POST", "/digests/send-now"),
     Form("initiatives.create", "POST", "/initiatives/new", _INITIATIVE_FORM),
     Form("initiatives.edit", "POST", "/initiatives/{initiative_id}/edit", _INITIATIVE_FORM),

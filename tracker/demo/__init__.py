@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker.config import Settings
-from tracker.demo import delivery, digests, timeline
+from tracker.demo import delivery, digests, kpis, timeline
 from tracker.demo.ideas import IDEAS
 from tracker.models import (
     Initiative,
@@ -28,6 +28,7 @@ from tracker.models import (
 from tracker.services.accounts import users as accounts
 from tracker.services.digests import periods
 from tracker.services.email import preferences
+from tracker.services.kpis import signal_scan
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives
 from tracker.services.suggestions import decisions, engagement, visibility
@@ -62,6 +63,7 @@ class DemoSummary:
     pushed: int = 0  # stories in the placeholder Jira
     delivered: int = 0
     digests: int = 0
+    kpi_values: int = 0  # a year of daily KPIs for the demo queues
 
 
 def _person(session: Session, email: str, name: str, role: Role, org: Organisation | None) -> User:
@@ -183,6 +185,11 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
         session, pm=pm, drafts=drafts, settings=settings, period_end=period_end, now=now
     )
     timeline.retime(session, ideas=created, period_end=period_end, now=now, rng=rng)
+    session.flush()
+    # After the retiming: the level shift follows the delivered idea's real delivery day.
+    ops = kpis.load(session, organisations=orgs, today=now.date(), now=now, seed=seed)
+    # The nightly scan's findings, so the spike and the shift show as signals straight away.
+    signal_scan.scan(session, settings=settings, today=now.date())
     _follow_areas(session, stakeholders[1], settings)
     prepared = digests.prepare_last_week(session, settings=settings, period_end=period_end, now=now)
     return DemoSummary(
@@ -194,6 +201,7 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
         pushed=jira.pushed,
         delivered=jira.delivered,
         digests=len(prepared),
+        kpi_values=ops.values,
     )
 
 

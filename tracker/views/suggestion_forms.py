@@ -48,7 +48,11 @@ class SuggestionForm(FlaskForm):
     )
     proposed_change = TextAreaField("Proposed change", description="What should work differently.")
     area = SelectField("Area", validate_choice=False)
-    queue = StringField("Queue or workflow", description="For example: Spam appeals (EN).")
+    queue = StringField(
+        "Queue or workflow",
+        description="Choose a queue or type a new one, for example: Spam appeals (EN).",
+        render_kw={"list": "queue-names", "autocomplete": "off", "maxlength": 120},
+    )
     weekly_volume = StringField(
         "Weekly ticket volume",
         description="Tickets a week that hit this problem.",

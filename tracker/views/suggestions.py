@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from tracker.inputs import id_value
+from tracker.inputs import id_value, optional_id
 from tracker.models import Status, Suggestion
 from tracker.permissions import Permission, requires
+from tracker.services.kpis import evidence
+from tracker.services.kpis import queues as kpi_queues
 from tracker.services.suggestions import decisions, engagement, pages, score_inputs, search
 from tracker.services.suggestions import submissions as suggestions
 from tracker.views.suggestion_forms import (
@@ -72,14 +74,37 @@ def _similar(title: str | None, problem: str | None) -> list[search.Similar]:
 
 
 def _submit_page(form: SuggestionForm, status: int = 200, matches: Any = None) -> Page:
-    return render_template("suggestions/new.html", form=form, matches=matches), status
+    visible = kpi_queues.list_visible(get_session(), actor=current_user, include_inactive=False)
+    names = [queue.name for queue in visible]
+    return render_template(
+        "suggestions/new.html", form=form, matches=matches, queue_names=names
+    ), status
+
+
+def _given_id(name: str) -> int | None:
+    """An id from the query string; a bad one is ignored (the link was only a convenience)."""
+    try:
+        return optional_id(request.args.get(name), name)
+    except ValidationFailed:
+        return None
 
 
 @bp.get("/new")
 @requires(Permission.SUBMIT_SUGGESTIONS)
 def new() -> Page:
+    """The submit form; `?queue_id=` fills the queue, `?signal=` the queue and the evidence."""
     form = SuggestionForm(formdata=None)
     form.area.choices = area_choices(_areas(), form.area.data or "")
+    given = evidence.prefill(
+        get_session(),
+        viewer=current_user,
+        settings=current_settings(),
+        queue_id=_given_id("queue_id"),
+        signal_id=_given_id("signal"),
+    )
+    if given is not None:
+        form.queue.data = given.queue
+        form.problem.data = given.problem
     return _submit_page(form)
 
 
@@ -163,7 +188,9 @@ def update(suggestion_id: int) -> Response | Page:
 def _detail(suggestion_id: int, status: int = 200, notice: str = "", **forms: Any) -> Page:
     """The detail page, with any form that failed shown with its errors instead of a blank one."""
     session = get_session()
-    page = pages.detail_page(session, viewer=current_user, suggestion_id=suggestion_id)
+    page = pages.detail_page(
+        session, viewer=current_user, suggestion_id=suggestion_id, settings=current_settings()
+    )
     suggestion = page.suggestion
     framework = _framework()
     blank = detail_forms(suggestion, page.my_vote, framework)
@@ -294,7 +321,9 @@ def _score_inputs(session: Session, form: ScoreForm, suggestion_id: int) -> dict
     suggestion = suggestions.get_suggestion(
         session, actor=current_user, suggestion_id=suggestion_id
     )
-    estimate = pages.hours_estimate(suggestion)
+    estimate = pages.score_estimate(
+        session, viewer=current_user, suggestion=suggestion, settings=current_settings()
+    )
     if estimate is None:
         raise ValidationFailed(
             "No estimate to use.",

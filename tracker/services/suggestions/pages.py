@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from tracker.config import Settings
 from tracker.models import (
     Comment,
     Initiative,
@@ -26,6 +27,7 @@ from tracker.models import (
 )
 from tracker.permissions import Permission, allowed
 from tracker.services.jira_status.delivery import StoryStatus, recent_events, suggestion_delivery
+from tracker.services.kpis import evidence
 from tracker.services.suggestions import (
     decisions,
     engagement,
@@ -46,6 +48,7 @@ class HoursEstimate:
 
     hours: float
     formula: str
+    from_data: bool = False  # volume or handle time came from the queue's data
 
     @property
     def shown(self) -> str:
@@ -100,6 +103,21 @@ class DetailPage:
     delivery: Sequence[StoryStatus]  # its stories and their Jira status
     timeline: Sequence[TimelineEntry]  # the latest Jira status changes of its stories, newest first
     initiative: Initiative | None  # the initiative it belongs to, when the viewer may open it
+    # The queue's figures from data, when it has data and the viewer may see the queue.
+    queue_data: evidence.QueueEvidence | None = None
+    mismatch_share: float = 0.25
+
+    @property
+    def volume_mismatch(self) -> bool:
+        measured = self.queue_data.weekly_volume if self.queue_data else None
+        typed = self.suggestion.weekly_volume
+        return evidence.mismatch(typed, measured, self.mismatch_share)
+
+    @property
+    def handle_time_mismatch(self) -> bool:
+        measured = self.queue_data.handle_time_minutes if self.queue_data else None
+        typed = self.suggestion.handle_time_minutes
+        return evidence.mismatch(typed, measured, self.mismatch_share)
 
     @property
     def decision_reason(self) -> str:
@@ -115,26 +133,44 @@ def decision_reason(suggestion: Suggestion) -> str:
     return suggestion.decision_reason if suggestion.status in REASONED else ""
 
 
-def hours_estimate(suggestion: Suggestion) -> HoursEstimate | None:
+def hours_estimate(
+    suggestion: Suggestion, data: evidence.QueueEvidence | None = None
+) -> HoursEstimate | None:
     """Hours saved a week (volume x minutes saved / 60, or by the automated share); None if the
-    evidence does not give one."""
-    hours = suggestion.hours_saved_per_week
-    if hours is None or suggestion.weekly_volume is None:
-        return None
-    if suggestion.minutes_saved_per_ticket is not None:
-        formula = scoring.hours_saved_formula(
-            suggestion.weekly_volume, suggestion.minutes_saved_per_ticket
-        )
-        return HoursEstimate(hours, formula)
-    share, handle = suggestion.automation_share, suggestion.handle_time_minutes
-    if share is None or handle is None:  # hours_saved_per_week gave hours, so both are set
+    evidence does not give one. The queue's figures from `data` win over the typed ones."""
+    volume: float | None = suggestion.weekly_volume
+    handle = suggestion.handle_time_minutes
+    volume_note = handle_note = ""
+    if data is not None and data.weekly_volume is not None:
+        volume, volume_note = round(data.weekly_volume), " (from data)"
+    if data is not None and data.handle_time_minutes is not None:
+        handle, handle_note = round(data.handle_time_minutes, 1), " (from data)"
+    if volume is None:
         return None
     number = score_inputs.format_input
+    saved, share = suggestion.minutes_saved_per_ticket, suggestion.automation_share
+    if saved is not None:
+        formula = scoring.hours_saved_formula(volume, saved)
+        if volume_note:
+            formula = formula.replace("tickets/week", "tickets/week" + volume_note, 1)
+        return HoursEstimate(volume * saved / 60, formula, bool(volume_note))
+    if share is None or handle is None:
+        return None
+    hours = volume * share / 100 * handle / 60
     formula = (
-        f"{number(suggestion.weekly_volume)} tickets/week x {number(share)}% automated"
-        f" x {number(handle)} min / 60 = {score_inputs.format_score(hours)} agent hours/week"
+        f"{number(volume)} tickets/week{volume_note} x {number(share)}% automated"
+        f" x {number(handle)} min{handle_note} / 60"
+        f" = {score_inputs.format_score(hours)} agent hours/week"
     )
-    return HoursEstimate(hours, formula)
+    return HoursEstimate(hours, formula, bool(volume_note or handle_note))
+
+
+def score_estimate(
+    session: Session, *, viewer: User, suggestion: Suggestion, settings: Settings
+) -> HoursEstimate | None:
+    """The ops estimate the PM's score form offers as reach: from data when the queue has data."""
+    data = evidence.for_suggestion(session, viewer=viewer, suggestion=suggestion, settings=settings)
+    return hours_estimate(suggestion, data)
 
 
 def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -186,10 +222,18 @@ def _initiative(session: Session, viewer: User, suggestion: Suggestion) -> Initi
     return session.get(Initiative, suggestion.initiative_id)
 
 
-def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> DetailPage:
-    """Everything the detail page shows; NotFound when the viewer may not see the suggestion."""
+def detail_page(
+    session: Session, *, viewer: User, suggestion_id: int, settings: Settings | None = None
+) -> DetailPage:
+    """Everything the detail page shows; NotFound when the viewer may not see the suggestion.
+    Without `settings` the queue's figures from data are left out."""
     suggestion = get_suggestion(session, actor=viewer, suggestion_id=suggestion_id)
     assert suggestion.id is not None
+    data = (
+        evidence.for_suggestion(session, viewer=viewer, suggestion=suggestion, settings=settings)
+        if settings is not None
+        else None
+    )
     group = engagement.group_ids(session, suggestion.id)
     shown = set(
         session.exec(
@@ -232,7 +276,7 @@ def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> Detail
     return DetailPage(
         suggestion=suggestion,
         submitter=names.get(suggestion.submitter_id, "a former user"),
-        estimate=hours_estimate(suggestion),
+        estimate=hours_estimate(suggestion, data),
         history=[
             HistoryEntry(
                 change=change,
@@ -271,4 +315,6 @@ def detail_page(session: Session, *, viewer: User, suggestion_id: int) -> Detail
         delivery=suggestion_delivery(session, suggestion.id),
         timeline=_timeline(session, suggestion.id),
         initiative=_initiative(session, viewer, suggestion),
+        queue_data=data,
+        mismatch_share=settings.kpis.mismatch_share if settings is not None else 0.25,
     )
