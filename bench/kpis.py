@@ -13,7 +13,8 @@ Sections, each printing its figures:
   into the emptied table, timing everything from the text to the commit. Target: (b) at least
   half the rows per second of (a).
 
-More sections (queue page and series API p95, the signal scan) go beside `section_ingest`.
+- scan and pages (bench/kpis_reads.py): the nightly signal scan over every queue, then the
+  queue pages and the series API over the imported data (with its signals).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from flask import Flask
 from sqlalchemy import Engine, insert, text
 
 from bench.common import bench_app, scratch_database
+from bench.kpis_reads import Figure, section_pages, section_scan
 from tracker import db, migrate
 from tracker.models import KpiValue, Queue
 from tracker.services.kpis import csv_format, ingest, metrics
@@ -46,13 +48,6 @@ EXTRA_METRICS = {
     "sla_breaches": {"label": "SLA breaches", "unit": "tickets", "lower_is_better": True},
     "escalations": {"label": "Escalations", "unit": "tickets", "lower_is_better": True},
 }
-
-
-@dataclass(frozen=True)
-class Figure:
-    section: str
-    name: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -246,7 +241,11 @@ def _count(world: World, expected: int) -> None:
         raise SystemExit(f"kpivalue holds {found:,} rows, expected {expected:,}")
 
 
-SECTIONS: dict[str, Callable[[World], list[Figure]]] = {"ingest": section_ingest}
+SECTIONS: dict[str, Callable[[World], list[Figure]]] = {
+    "ingest": section_ingest,
+    "scan": section_scan,
+    "pages": section_pages,
+}
 
 
 def main() -> int:

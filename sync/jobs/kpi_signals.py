@@ -21,6 +21,7 @@ from tracker.services.kpis.signal_scan import ScanReport
 log = logging.getLogger(__name__)
 
 BATCH = 50
+SIGNAL_JOB = "kpi_signals"  # the scheduler's job id, and the name of its lease
 
 
 def scan_all(app: Flask) -> ScanReport:

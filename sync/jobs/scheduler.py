@@ -25,7 +25,7 @@ from flask import Flask
 from sync.jobs.digests import digests_enabled, scheduled_digests
 from sync.jobs.heartbeat import HEARTBEAT_JOB, beat, heartbeat_enabled
 from sync.jobs.kpi_pull import interval_seconds, pull_enabled, scheduled_pull
-from sync.jobs.kpi_signals import scheduled_signal_scan, signals_enabled
+from sync.jobs.kpi_signals import SIGNAL_JOB, scheduled_signal_scan, signals_enabled
 from sync.jobs.notifications import notifications_enabled, scheduled_notifications
 from sync.jobs.owners import scheduler_owner
 from sync.jobs.triggers import WallClockTrigger
@@ -98,7 +98,7 @@ JOBS: list[JobDefinition] = [
         notifications_enabled,
     ),
     JobDefinition(
-        "kpi_signals",
+        SIGNAL_JOB,
         scheduled_signal_scan,
         daily_at(lambda s: s.kpis.signals.scan_at),
         signals_enabled,

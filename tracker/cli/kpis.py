@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from tracker import db
 from tracker.cli.common import current_flask_app, fail, require_migrated
 from tracker.cli.kpi_pull import kpis_pull
+from tracker.cli.kpi_scan import kpis_scan
 from tracker.config import current_settings
 from tracker.errors import DomainError
 from tracker.services.kpis import csv_format, ingest
@@ -20,10 +21,11 @@ PRINTED_REJECTIONS = 200
 
 @click.group("kpis")
 def kpis_group() -> None:
-    """Queue KPIs: import a CSV file, pull a warehouse source now."""
+    """Queue KPIs: import a CSV file, pull a warehouse source, scan for spikes and shifts."""
 
 
 kpis_group.add_command(kpis_pull)
+kpis_group.add_command(kpis_scan)
 
 
 @kpis_group.command("import")

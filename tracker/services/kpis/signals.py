@@ -10,7 +10,9 @@ Level shifts are found on the weekly series by a two-sided CUSUM (Page 1954; see
 https://www.itl.nist.gov/div898/handbook/pmc/section3/pmc323.htm) in robust standard deviations:
 the scale is 1.4826 x MAD of the week-to-week differences / sqrt(2), which a step in the level
 does not inflate (it moves one difference only). On an alarm the change point is the week after
-the CUSUM last left zero; the new level is the median from there, and the CUSUM restarts at it.
+the CUSUM last left zero; once CONFIRM_WEEKS weeks from there are in and their median sits at
+least k scales from the old level, the shift is told (else it was an outlier and the CUSUM
+starts again), the new level is the median from the change point, and the CUSUM restarts at it.
 
 The defaults in tracker/kpi_settings.py were tuned by the simulation in
 tests/tracker/services/kpis/test_signal_detectors.py.
@@ -43,6 +45,9 @@ RUN_DAYS = 3
 REFERENCE_WEEKS = 8
 # Weeks from the change point whose median is a shift's new level, when present.
 SETTLE_WEEKS = 4
+# Weeks from the change point a shift needs before it is told: their median must sit away
+# from the old level, so a one-week outlier (a spike) is not reported as a new level.
+CONFIRM_WEEKS = 3
 # The scale's floor for values that are not counts: this share of the level.
 LEVEL_FLOOR = 0.02
 
@@ -234,14 +239,22 @@ def find_shifts(
         if high <= limit and low <= limit:
             continue
         change = (high_zero if high > limit else low_zero) + 1
-        after = _present(values, change, max(i + 1, change + SETTLE_WEEKS))
+        after = _present(values, change, i + 1)
+        if len(after) < CONFIRM_WEEKS:
+            continue  # wait: one odd week (a spike) must not pass for a new level
+        level = float(median(_present(values, change, max(i + 1, change + SETTLE_WEEKS))))
+        if abs(level - mu) < drift * sigma:
+            # The weeks since the change sit at the old level: it was an outlier, not a shift.
+            high = low = 0.0
+            high_zero = low_zero = i
+            continue
         found.append(
             Detection(
                 SHIFT,
                 "week",
                 start + timedelta(weeks=change),
                 float(mu),
-                float(median(after)),
+                level,
                 alarm_day=start + timedelta(weeks=i),
             )
         )

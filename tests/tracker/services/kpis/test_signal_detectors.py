@@ -171,9 +171,18 @@ def test_a_shift_reports_the_levels_before_and_after() -> None:
     assert shift.day == START + timedelta(weeks=10)
     assert shift.baseline == pytest.approx(100, abs=1)
     assert shift.value == pytest.approx(150, abs=1)
-    assert shift.delay_weeks <= 1
+    # Told once three weeks from the change sit at the new level (CONFIRM_WEEKS).
+    assert shift.delay_weeks == 2
     assert worse(shift, lower_is_better=True)
     assert not worse(shift, lower_is_better=False)
+
+
+def test_one_odd_week_is_not_a_new_level() -> None:
+    values: list[float | None] = [100.0, 101, 99, 100, 102, 98, 100, 101, 99, 100]
+    values += [400.0, 100, 101, 99, 100, 102]  # a spike's week, then the old level
+    assert shifts(values) == []
+    # Nor while the weeks after it are not in yet.
+    assert shifts(values[:12]) == []
 
 
 def test_a_level_change_in_the_daily_series_is_not_a_run_of_spikes() -> None:
