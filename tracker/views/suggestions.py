@@ -73,12 +73,15 @@ def _similar(title: str | None, problem: str | None) -> list[search.Similar]:
     )
 
 
-def _submit_page(form: SuggestionForm, status: int = 200, matches: Any = None) -> Page:
+def _form_page(template: str, form: SuggestionForm, status: int = 200, **context: Any) -> Page:
+    """The submit or edit page, offering the active queues the person may see."""
     visible = kpi_queues.list_visible(get_session(), actor=current_user, include_inactive=False)
     names = [queue.name for queue in visible]
-    return render_template(
-        "suggestions/new.html", form=form, matches=matches, queue_names=names
-    ), status
+    return render_template(template, form=form, queue_names=names, **context), status
+
+
+def _submit_page(form: SuggestionForm, status: int = 200, matches: Any = None) -> Page:
+    return _form_page("suggestions/new.html", form, status, matches=matches)
 
 
 def _given_id(name: str) -> int | None:
@@ -161,7 +164,7 @@ def edit(suggestion_id: int) -> Page:
     suggestion = _editable(suggestion_id)
     form = SuggestionForm(formdata=None, data=suggestion_data(suggestion))
     form.area.choices = area_choices(_areas(), suggestion.area)
-    return render_template("suggestions/edit.html", form=form, suggestion=suggestion), 200
+    return _form_page("suggestions/edit.html", form, suggestion=suggestion)
 
 
 @bp.post("/<int:suggestion_id>/edit")
@@ -177,7 +180,7 @@ def update(suggestion_id: int) -> Response | Page:
         )
     except ValidationFailed as exc:
         show_errors(form, exc)
-        return render_template("suggestions/edit.html", form=form, suggestion=suggestion), 422
+        return _form_page("suggestions/edit.html", form, 422, suggestion=suggestion)
     flash("Your changes are saved.", "success")
     return redirect(_url(suggestion_id))
 

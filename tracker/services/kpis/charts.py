@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-WIDTH = 720
-HEIGHT = 240
-LEFT = 56
+# A narrow drawing so that its text stays readable where it is scaled down to a 390 px phone
+# (about 0.75) and in the two-column desktop grid alike.
+WIDTH = 480
+HEIGHT = 220
+LEFT = 48
 RIGHT = 16
 TOP = 16
 BOTTOM = 36
@@ -164,9 +166,9 @@ def path_of(points: Sequence[tuple[float, float] | None]) -> tuple[str, list[tup
 
 
 def _month_ticks(weeks: Sequence[date], *, left: float, width: float) -> list[Tick]:
-    """A tick at the first week of each month (each quarter beyond 15 months), labelled with
-    the month, and the year at January and at the first tick."""
-    every = 3 if len(weeks) > 66 else 1
+    """A tick at the first week of every other month (every half year beyond 15 months),
+    labelled with the month, and the year at January and at the first tick."""
+    every = 6 if len(weeks) > 66 else 2
     ticks: list[Tick] = []
     seen: set[tuple[int, int]] = set()
     for index, monday in enumerate(weeks):

@@ -133,6 +133,7 @@ def _weekly_from_rows(
     if not weeks:
         return Weekly(weeks=weeks, values={metric.name: [] for metric in chosen})
     first, count = weeks[0].toordinal(), len(weeks)
+    earliest: int | None = None
     for metric_name, day, value in rows:
         # weeks[0] is a Monday: the offset gives the week and the weekday without date maths.
         offset = day - first
@@ -144,6 +145,10 @@ def _weekly_from_rows(
         if slots is None:
             slots = week[metric_name] = [None] * 7
         slots[offset % 7] = value
+        earliest = offset if earliest is None else min(earliest, offset)
+    if earliest is not None and earliest % 7:
+        # The data starts mid-week: that week's sums would show a drop that never happened.
+        days[earliest // 7] = {}
     values = {
         metric.name: [kpi_metrics.weekly_value(metric, week) if week else None for week in days]
         for metric in chosen

@@ -48,6 +48,8 @@ SETTLE_WEEKS = 4
 # Weeks from the change point a shift needs before it is told: their median must sit away
 # from the old level, so a one-week outlier (a spike) is not reported as a new level.
 CONFIRM_WEEKS = 3
+# Weeks before the CUSUM's change point that `_best_split` also considers.
+CUSUM_SLACK = 2
 # The scale's floor for values that are not counts: this share of the level.
 LEVEL_FLOOR = 0.02
 
@@ -238,7 +240,7 @@ def find_shifts(
             low_zero = i
         if high <= limit and low <= limit:
             continue
-        change = (high_zero if high > limit else low_zero) + 1
+        change = _best_split(values, mu, (high_zero if high > limit else low_zero) + 1, i)
         after = _present(values, change, i + 1)
         if len(after) < CONFIRM_WEEKS:
             continue  # wait: one odd week (a spike) must not pass for a new level
@@ -262,6 +264,23 @@ def find_shifts(
         high = low = 0.0
         high_zero = low_zero = i
     return found
+
+
+def _best_split(values: Values, mu: float, change: int, alarm: int) -> int:
+    """The change point near the CUSUM's guess (up to CUSUM_SLACK weeks before it, up to the
+    alarm) that best splits the weeks into the old level and one new level, by least squares.
+    The CUSUM's own guess runs early when noise drifted the same way just before the change."""
+    best, best_cost = change, math.inf
+    for candidate in range(max(0, change - CUSUM_SLACK), alarm + 1):
+        before = _present(values, max(0, change - CUSUM_SLACK), candidate)
+        after = _present(values, candidate, alarm + 1)
+        if not after:
+            continue
+        level = sum(after) / len(after)
+        cost = sum((y - mu) ** 2 for y in before) + sum((y - level) ** 2 for y in after)
+        if cost < best_cost - 1e-9:
+            best, best_cost = candidate, cost
+    return best
 
 
 def _present(values: Values, begin: int, end: int) -> list[float]:

@@ -55,6 +55,23 @@ def test_weekly_sums_means_and_derived_figures(app):
     assert "agent_hours" not in found.values  # no handle time stored
 
 
+def test_data_starting_mid_week_shows_no_false_drop_in_its_first_week(app):
+    queue = make_queue(app)
+    wednesday = MONDAY + timedelta(days=2)
+    put_values(app, _id(queue), "incoming", daily(wednesday, [100] * 12))
+    with db.session_scope(app) as session:
+        found = series.weekly(
+            session,
+            queue_id=_id(queue),
+            metrics=["incoming"],
+            start=MONDAY,
+            end=MONDAY + timedelta(days=13),
+            settings=app.config["SETTINGS"],
+        )
+    # 500 for the five days would read as a 29% drop; the week is left out instead.
+    assert found.values["incoming"] == [None, 700]
+
+
 def test_weekly_unknown_metric_is_refused_by_name(app):
     with db.session_scope(app) as session, pytest.raises(ValidationFailed) as refused:
         series.weekly(

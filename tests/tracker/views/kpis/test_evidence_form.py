@@ -219,3 +219,13 @@ def test_the_ops_estimate_by_share_automated_takes_handle_time_from_data(
         "700 tickets/week (from data) x 50% automated x 9 min (from data) / 60"
         " = 52.5 agent hours/week"
     ) in page
+
+
+def test_the_edit_page_offers_the_queues_too(app, client, make_user, login_as):
+    with_data(app)
+    author = login_as(Role.SUBMITTER)
+    idea = submit_idea(app, author, queue="")
+    page = client.get(f"/suggestions/{idea}/edit").text
+    options = re.findall(r'<option value="([^"]*)">', page.split('id="queue-names"')[1])
+    assert QUEUE in options
+    assert "data-evidence-url" in page

@@ -128,7 +128,7 @@ def test_queue_page_draws_weekly_charts_with_a_marker_per_delivered_idea(app, cl
         assert f">{title} (" in text or f">{title}," in text
     assert "Agent hours per week" in text
     assert text.count('<svg class="kpi-chart"') == 6
-    assert 'viewBox="0 0 720 240"' in text
+    assert 'viewBox="0 0 480 220"' in text
     assert "min-width" not in text
     assert text.count("<desc id=") == 6
     assert f"#{shipped} Auto-close spam appeals delivered {delivered_on:%Y-%m-%d}" in text
