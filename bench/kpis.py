@@ -105,6 +105,7 @@ def setup(folder: Path, url: str, queues: int, years: int) -> World:
     names = [f"Queue {n:04d}" for n in range(queues)]
     now = datetime.now(UTC)
     with engine.begin() as connection:
+        connection.execute(text("DELETE FROM kpisignal"))
         connection.execute(text("DELETE FROM kpivalue"))
         connection.execute(text("DELETE FROM kpiload"))
         have = {row[0] for row in connection.execute(text("SELECT key FROM queue"))}

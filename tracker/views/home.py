@@ -32,9 +32,10 @@ def index() -> str:
             actor=current_user,
             settings=settings,
             since=utcnow() - timedelta(days=settings.kpis.signals.recent_days),
-            limit=HOME_SIGNALS,
+            limit=HOME_SIGNALS * 6,  # one event moves several metrics at once
         )
-    return render_template("home/index.html", moved=moved, describe=signal_queries.describe)
+    events = signal_queries.grouped(moved, limit=HOME_SIGNALS)
+    return render_template("home/index.html", moved=events, change=signal_queries.change)
 
 
 @bp.get("/healthz")

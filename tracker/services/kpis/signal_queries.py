@@ -38,6 +38,65 @@ class SignalView:
     unit: str
 
 
+@dataclass(frozen=True)
+class SignalGroup:
+    """Signals of one queue of one kind on one day: one event (a surge reaches incoming,
+    incoming to agents, solved ... at once) told once, its metrics listed."""
+
+    queue_id: int
+    queue_name: str
+    kind: str
+    day: date
+    members: list[SignalView]
+
+    @property
+    def lead(self) -> SignalView:
+        """The member an idea starts from: the one that costs agent hours, if any."""
+        with_hours = [view for view in self.members if view.signal.agent_hours is not None]
+        return with_hours[0] if with_hours else self.members[0]
+
+    @property
+    def worse(self) -> bool:
+        return any(view.signal.worse for view in self.members)
+
+    @property
+    def label(self) -> str:
+        name = "Level shift" if self.kind == signals.SHIFT else "Spike"
+        return f"{name} {'from' if self.kind == signals.SHIFT else 'on'} {self.day.isoformat()}"
+
+
+def grouped(views: Sequence[SignalView], *, limit: int) -> list[SignalGroup]:
+    """The views as events (queue, kind, day), in the order their first member comes, at most
+    `limit` events."""
+    groups: dict[tuple[int, str, date], SignalGroup] = {}
+    for view in views:
+        signal = view.signal
+        key = (signal.queue_id, signal.kind, signal.day)
+        if key not in groups:
+            if len(groups) == limit:
+                continue
+            groups[key] = SignalGroup(signal.queue_id, view.queue_name, signal.kind, signal.day, [])
+        groups[key].members.append(view)
+    return list(groups.values())
+
+
+def change(view: SignalView) -> str:
+    """A member's move within its event: "incoming to agents 631.0 → 1,021.0 tickets (+147.9
+    agent hours that day)"."""
+    return f"{view.metric_label.lower()} {_move(view)}"
+
+
+def _move(view: SignalView) -> str:
+    signal = view.signal
+    shift = signal.kind == signals.SHIFT
+    unit = f" {view.unit}" if view.unit else ""
+    per = " a week" if signal.grain == "week" else ""
+    text = f"{signal.baseline:,.1f} → {signal.value:,.1f}{unit}{per}"
+    if signal.agent_hours is not None:
+        text += f" ({signal.agent_hours:+,.1f} agent hours {'a week' if shift else 'that day'})"
+    return text
+
+
 def _views(rows: Sequence[Any], settings: Settings) -> list[SignalView]:
     known = every_metric(settings)
     views = []
@@ -142,16 +201,10 @@ def describe(view: SignalView) -> str:
     1,860 tickets a week (+70.0 agent hours a week)"."""
     signal = view.signal
     shift = signal.kind == signals.SHIFT
-    unit = f" {view.unit}" if view.unit else ""
-    per = " a week" if signal.grain == "week" else ""
-    text = (
+    return (
         f"{'Level shift' if shift else 'Spike'} in {view.metric_label.lower()} "
-        f"{'from' if shift else 'on'} {signal.day.isoformat()}: "
-        f"{signal.baseline:,.1f} → {signal.value:,.1f}{unit}{per}"
+        f"{'from' if shift else 'on'} {signal.day.isoformat()}: {_move(view)}"
     )
-    if signal.agent_hours is not None:
-        text += f" ({signal.agent_hours:+,.1f} agent hours {'a week' if shift else 'that day'})"
-    return text
 
 
 def queue_signals(
