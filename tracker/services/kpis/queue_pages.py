@@ -62,6 +62,11 @@ class QueueList:
     areas: list[tuple[str, list[QueueRow]]]
     weeks: list[date]
 
+    @property
+    def through(self) -> date | None:
+        """The Sunday ending the last week shown."""
+        return self.weeks[-1] + timedelta(days=6) if self.weeks else None
+
 
 def list_page(
     session: Session,

@@ -57,6 +57,8 @@ def test_list_shows_queues_by_area_with_latest_week(app, client, login_as):
     assert 'class="spark"' in text
     assert "No data" in text  # Refunds has none
     assert "New queue" not in text
+    sunday = _last_monday() + timedelta(days=6)
+    assert f"to {sunday.isoformat()}; the figure beside each line is the latest week" in text
 
 
 def test_list_marks_inactive_queues_and_shows_pm_actions(app, client, login_as):
