@@ -165,32 +165,38 @@ def digest_items(
     end: datetime,
     limit: int = DIGEST_LIMIT,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A digest's "Queues that moved": the signals detected in [start, end) that `viewer` may
-    see, as JSON-ready dicts with absolute links, at most `limit`; and how many there are."""
+    """A digest's "Queues that moved": the events (a queue's spike or shift on one day, every
+    metric it moved) detected in [start, end) that `viewer` may see, as JSON-ready dicts with
+    absolute links, at most `limit`; and how many events there are."""
     query = _recent_query(viewer, start, end, None)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    events = query.with_only_columns(
+        col(KpiSignal.queue_id), col(KpiSignal.kind), col(KpiSignal.day)
+    ).distinct()
+    total = session.exec(select(func.count()).select_from(events.subquery())).one()
     base = settings.base_url.rstrip("/")
+    views = recent_signals(
+        session, actor=viewer, settings=settings, since=start, until=end, limit=limit * 10
+    )
     items = []
-    for view in recent_signals(
-        session, actor=viewer, settings=settings, since=start, until=end, limit=limit
-    ):
-        signal = view.signal
+    for event in grouped(views, limit=limit):
+        lead = event.lead.signal
+        text = f"{event.label}: " + "; ".join(change(view) for view in event.members)
         items.append(
             {
-                "queue": view.queue_name,
-                "queue_url": f"{base}/queues/{signal.queue_id}",
-                "idea_url": f"{base}/suggestions/new?queue_id={signal.queue_id}&signal={signal.id}",
-                "metric_label": view.metric_label,
-                "kind": signal.kind,
-                "grain": signal.grain,
-                "day": signal.day.isoformat(),
-                "baseline": signal.baseline,
-                "value": signal.value,
-                "size": signal.size,
-                "unit": view.unit,
-                "agent_hours": signal.agent_hours,
-                "worse": signal.worse,
-                "text": describe(view),
+                "queue": event.queue_name,
+                "queue_url": f"{base}/queues/{event.queue_id}",
+                "idea_url": f"{base}/suggestions/new?queue_id={event.queue_id}&signal={lead.id}",
+                "metric_label": event.lead.metric_label,
+                "kind": event.kind,
+                "grain": lead.grain,
+                "day": event.day.isoformat(),
+                "baseline": lead.baseline,
+                "value": lead.value,
+                "size": lead.size,
+                "unit": event.lead.unit,
+                "agent_hours": lead.agent_hours,
+                "worse": event.worse,
+                "text": text,
             }
         )
     return items, int(total)

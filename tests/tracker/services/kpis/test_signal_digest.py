@@ -52,7 +52,7 @@ def test_the_pm_digest_lists_the_signals_of_its_period(app: Flask, make_organisa
     assert moved["queue_url"] == f"{base}/queues/{queue.id}"
     assert moved["idea_url"] == f"{base}/suggestions/new?queue_id={queue.id}&signal={inside}"
     assert moved["text"] == (
-        "Level shift in incoming to agents from 2026-11-02: 1,160.0 → 1,860.0 tickets a week "
+        "Level shift from 2026-11-02: incoming to agents 1,160.0 → 1,860.0 tickets a week "
         "(+70.0 agent hours a week)"
     )
     assert content["queues_moved_more"] == 0
@@ -80,3 +80,24 @@ def test_a_quiet_period_has_no_section(app: Flask):
     with app.test_request_context():
         _, text, _ = render_email(content, unsubscribe_url="https://tracker.example.com/u")
     assert "Queues that moved" not in text
+
+
+def test_one_event_is_one_line_however_many_metrics_it_moved(app: Flask):
+    queue = make_queue(app, "Spam appeals (EN)")
+    assert queue.id is not None
+    when = START + timedelta(days=2)
+    add_signal(app, queue.id, when, metric="incoming", agent_hours=None)
+    with_hours = add_signal(app, queue.id, when)
+    add_signal(app, queue.id, when, day=date(2026, 9, 7))  # another event
+
+    content = build(app, Audience.PM, "all")
+
+    by_day = {moved["day"]: moved for moved in content["queues_moved"]}
+    assert sorted(by_day) == ["2026-09-07", "2026-11-02"]
+    event = by_day["2026-11-02"]
+    assert event["text"].startswith("Level shift from 2026-11-02: ")
+    assert "incoming 1,160.0 → 1,860.0 tickets a week" in event["text"]
+    assert "incoming to agents 1,160.0 → 1,860.0 tickets a week (+70.0" in event["text"]
+    # The idea starts from the move that costs agent hours.
+    assert event["idea_url"].endswith(f"signal={with_hours}")
+    assert content["queues_moved_more"] == 0
