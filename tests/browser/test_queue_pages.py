@@ -25,6 +25,7 @@ WEEKS = 30
 def queue_with_history(app: Flask, submitter: User) -> int:
     queue = make_queue(app, "Spam appeals (EN)")
     assert queue.id is not None
+    assert submitter.id is not None
     end = datetime.now(UTC).date() - timedelta(days=1)
     start = end - timedelta(days=7 * WEEKS - 1)
     rng = np.random.default_rng(11)

@@ -45,9 +45,14 @@ def make_queue(
 
 
 def put_values(
-    app: Flask, queue_id: int, metric: str, values: Mapping[date, float], source: str = "test"
+    app: Flask,
+    queue_id: int | None,
+    metric: str,
+    values: Mapping[date, float],
+    source: str = "test",
 ) -> None:
     """Store (or overwrite) `metric` of a queue on each day given."""
+    assert queue_id is not None
     with db.session_scope(app) as session:
         for day, value in values.items():
             session.merge(

@@ -222,7 +222,7 @@ def test_demo_leaves_a_configured_jira_and_mail_server_alone(make_app, database_
 def _weekly(session, queue_id, metric, start, weeks):
     """Sums of `metric` for `weeks` weeks from `start`."""
     rows = session.exec(
-        select(KpiValue.day, KpiValue.value).where(
+        select(col(KpiValue.day), col(KpiValue.value)).where(
             KpiValue.queue_id == queue_id,
             KpiValue.metric == metric,
             col(KpiValue.day) >= start,
@@ -247,7 +247,7 @@ def test_demo_queues_have_a_year_of_kpis_and_vendors_that_work_them(demo):
                 func.count(func.distinct(KpiValue.metric)),
                 func.min(KpiValue.day),
                 func.max(KpiValue.day),
-            ).group_by(KpiValue.queue_id)
+            ).group_by(col(KpiValue.queue_id))
         ).all()
         assert {queue_id for queue_id, *_ in spans} == queue_ids
         yesterday = utcnow().date() - timedelta(days=1)
@@ -256,8 +256,8 @@ def test_demo_queues_have_a_year_of_kpis_and_vendors_that_work_them(demo):
             assert last >= yesterday - timedelta(days=1)
             assert (last - first).days >= 360
         worked = session.exec(
-            select(QueueOrganisation.organisation_id, func.count()).group_by(
-                QueueOrganisation.organisation_id
+            select(col(QueueOrganisation.organisation_id), func.count()).group_by(
+                col(QueueOrganisation.organisation_id)
             )
         ).all()
         assert len(worked) == 2
@@ -269,7 +269,7 @@ def test_demo_data_has_a_visible_spike(demo):
         queue = session.exec(select(Queue).where(Queue.name == "Spam appeals")).one()
         rows = dict(
             session.exec(
-                select(KpiValue.day, KpiValue.value).where(
+                select(col(KpiValue.day), col(KpiValue.value)).where(
                     KpiValue.queue_id == queue.id, KpiValue.metric == "incoming"
                 )
             ).all()
@@ -289,6 +289,7 @@ def test_demo_data_shifts_after_a_delivered_idea(demo):
         ).first()
         assert idea is not None
         assert idea.queue_id is not None
+        assert idea.delivered_at is not None
         delivered = idea.delivered_at.date()
         after = delivered + timedelta(days=7 - delivered.weekday())  # the next Monday
         weeks_after = (utcnow().date() - after).days // 7
@@ -309,6 +310,7 @@ def test_demo_ideas_show_evidence_from_data_to_pms(demo, demo_client):
     _sign_in(demo_client)
     with db.session_scope(demo.app) as session:
         idea = session.exec(select(Suggestion).order_by(col(Suggestion.id))).first()
+    assert idea is not None
     page = _text(demo_client.get(f"/suggestions/{idea.id}"))
     assert re.search(r"typed [\d,]+/week; data [\d,]+/week \(from data, 8 weeks to \d+ \w+\)", page)
 
@@ -316,16 +318,19 @@ def test_demo_ideas_show_evidence_from_data_to_pms(demo, demo_client):
 def test_demo_signals_name_the_spike_and_the_shift(demo):
     with db.session_scope(demo.app) as session:
         found = session.exec(
-            select(Queue.name, KpiSignal.metric, KpiSignal.kind, KpiSignal.day).join(
-                Queue, col(Queue.id) == KpiSignal.queue_id
-            )
+            select(
+                col(Queue.name), col(KpiSignal.metric), col(KpiSignal.kind), col(KpiSignal.day)
+            ).join(Queue, col(Queue.id) == KpiSignal.queue_id)
         ).all()
-        shifted, delivered_at = session.exec(
-            select(Queue.name, Suggestion.delivered_at)
+        first_delivered = session.exec(
+            select(col(Queue.name), col(Suggestion.delivered_at))
             .join(Suggestion, col(Suggestion.queue_id) == Queue.id)
             .where(col(Suggestion.delivered_at).is_not(None))
             .order_by(col(Suggestion.delivered_at))
         ).first()
+    assert first_delivered is not None
+    shifted, delivered_at = first_delivered
+    assert delivered_at is not None
     spike_day = utcnow().date() - timedelta(days=17)
     # The spike stands out among the last four weeks' signals rather than drowning in them.
     recent = [signal for signal in found if (utcnow().date() - signal[3]).days <= 28]

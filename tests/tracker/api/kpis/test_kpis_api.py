@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.helpers.kpis import make_queue
 from tracker import db
@@ -24,7 +24,7 @@ def _rows(values: list[float], queue: Any = "Spam appeals (EN)") -> list[dict[st
 
 def _values(app: Any) -> list[float]:
     with db.session_scope(app) as session:
-        return list(session.exec(select(KpiValue.value).order_by(KpiValue.day)).all())
+        return list(session.exec(select(KpiValue.value).order_by(col(KpiValue.day))).all())
 
 
 def _counts(report: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.helpers.kpis import make_queue, put_values
 from tracker import db
@@ -48,7 +48,7 @@ def the_load(app: Any, load_id: int | None) -> KpiLoad:
         return found
 
 
-def rows_of(queue: str | int, values: list[float], metric: str = "incoming") -> list[KpiRow]:
+def rows_of(queue: object, values: list[float], metric: str = "incoming") -> list[KpiRow]:
     return [
         KpiRow(n + 1, queue, (DAY - timedelta(days=n)).isoformat(), metric, value)
         for n, value in enumerate(values)
@@ -69,9 +69,10 @@ def test_the_same_rows_again_change_nothing_and_a_new_value_updates(app):
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 2)
     values = stored(app)
     assert len(values) == 3
+    assert queue.id is not None
     assert values[(queue.id, "incoming", DAY - timedelta(days=1))] == 999
     with db.session_scope(app) as session:
-        sources = dict(session.exec(select(KpiValue.day, KpiValue.source)).all())
+        sources = dict(session.exec(select(col(KpiValue.day), col(KpiValue.source))).all())
     assert sources[DAY - timedelta(days=1)] == "csv"  # the row that changed
     assert sources[DAY] == "api"  # unchanged rows keep where they came from
 
