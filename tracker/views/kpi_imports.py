@@ -84,6 +84,7 @@ def _page(
             shown=SHOWN_REJECTIONS,
             metrics=list(metrics.registry(settings).values()),
             derived=metrics.INPUTS,
+            upload_kib=settings.security.max_request_bytes // 1024,
         ),
         status,
     )

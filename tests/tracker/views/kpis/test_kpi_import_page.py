@@ -32,6 +32,9 @@ def test_the_page_explains_both_layouts(app, client, login_as):
     assert page.status_code == 200
     assert "queue,date,metric,value" in page.text
     assert "manual_incoming" in page.text
+    # The upload limit (security.max_request_bytes, 2 MiB) and where bigger files go.
+    assert "up to 2,048 KiB here" in page.text
+    assert "tracker kpis import FILE" in page.text
 
 
 def test_a_dry_run_reports_the_counts_and_stores_nothing(app, client, login_as):
