@@ -7,29 +7,21 @@ same source, in any process.
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 import threading
 
 from flask import Flask
 
+from sync.jobs.by_hand import NotStarted, in_background, run_by_hand
 from sync.jobs.kpi_pull import pull_source
-from sync.jobs.scheduler import kpi_pull_job, run_leased
+from sync.jobs.scheduler import kpi_pull_job
 from tracker.config import Settings
 from tracker.db import session_scope
 from tracker.models import utcnow
 from tracker.services import leases
 from tracker.services.kpis.loads import pull_job_name
 
-log = logging.getLogger(__name__)
-
-
-class PullNotStarted(Exception):
-    """The pull could not start; `message` is one sentence for the person who asked."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# Kept by its old name for callers that catch it.
+PullNotStarted = NotStarted
 
 
 def source_names(app: Flask) -> list[str]:
@@ -60,37 +52,22 @@ def run_now(app: Flask, *, name: str, owner: str) -> int:
     """Pull source `name` in this thread holding its job's lease; returns the KpiLoad id.
     Raises PullNotStarted when there is no such source or another process holds the lease.
     A failing source does not raise: its load is recorded as failed with the error."""
-    reason = refusal(app, name=name)
-    if reason:
-        raise PullNotStarted(reason)
-    results: list[int] = []
-
-    def run(app: Flask) -> None:
-        results.append(pull_source(app, name))
-
-    job = dataclasses.replace(kpi_pull_job(name), func=run)
-    if not run_leased(app, job, owner=owner):
-        raise PullNotStarted(refusal(app, name=name) or f"A pull of {name} was running; try again.")
-    if not results:  # run_leased logged the exception
-        raise PullNotStarted("The pull stopped unexpectedly; the server log has the details.")
-    return results[0]
+    return run_by_hand(
+        app,
+        kpi_pull_job(name),
+        lambda app: pull_source(app, name),
+        owner=owner,
+        refusal=lambda: refusal(app, name=name),
+        busy=f"A pull of {name} was running; try again.",
+        what="The pull",
+    )
 
 
 def start_in_background(app: Flask, *, name: str, owner: str) -> threading.Thread:
     """`run_now` in a daemon thread (the admin page's button); refusals are logged there."""
-    thread = threading.Thread(
-        target=_run_in_background, args=(app, name, owner), name="kpi-pull-now", daemon=True
+    return in_background(
+        "kpi-pull-now",
+        lambda: run_now(app, name=name, owner=owner),
+        describe=f"KPI pull of {name}",
+        told=lambda load_id: f"KPI pull of {name} recorded as load {load_id}",
     )
-    thread.start()
-    return thread
-
-
-def _run_in_background(app: Flask, name: str, owner: str) -> None:
-    try:
-        load_id = run_now(app, name=name, owner=owner)
-    except PullNotStarted as exc:
-        log.warning("KPI pull of %s not started: %s", name, exc.message)
-    except Exception:  # a background thread has nobody to raise to
-        log.exception("the KPI pull of %s started from the web failed", name)
-    else:
-        log.info("KPI pull of %s recorded as load %s", name, load_id)

@@ -6,13 +6,12 @@ own `run_leased`, so a manual run and a scheduled one never run at once, in any 
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 import threading
 
 from flask import Flask
 
-from sync.jobs.scheduler import JOBS, JobDefinition, run_leased
+from sync.jobs.by_hand import NotStarted, in_background, run_by_hand
+from sync.jobs.scheduler import JOBS, JobDefinition
 from sync.pull.status_sync import SyncSummary, run_sync
 from tracker.config import Settings
 from tracker.db import session_scope
@@ -20,15 +19,8 @@ from tracker.models import SyncKind, utcnow
 from tracker.services.jira_status import sync_runs
 from tracker.services.jira_status.sync_runs import JOB_FOR_KIND
 
-log = logging.getLogger(__name__)
-
-
-class SyncNotStarted(Exception):
-    """The sync could not run; `message` is one sentence for the person who asked."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# Kept by its old name for callers that catch it.
+SyncNotStarted = NotStarted
 
 
 def refusal(app: Flask, *, kind: SyncKind) -> str | None:
@@ -50,40 +42,25 @@ def run_now(app: Flask, *, kind: SyncKind, owner: str) -> SyncSummary:
     """Run one sync of `kind` in this thread, holding the job's lease (renewed while it runs).
     Raises SyncNotStarted when Jira is not configured or another process holds the lease.
     Jira trouble does not raise: it is the summary's failed state and error."""
-    reason = refusal(app, kind=kind)
-    if reason:
-        raise SyncNotStarted(reason)
-    results: list[SyncSummary] = []
-
-    def run(app: Flask) -> None:
-        results.append(run_sync(app, kind=kind, owner=owner))
-
-    job = dataclasses.replace(_job(JOB_FOR_KIND[kind]), func=run)
-    if not run_leased(app, job, owner=owner):
-        raise SyncNotStarted(refusal(app, kind=kind) or "A sync was running; try again.")
-    if not results:  # run_leased logged the exception
-        raise SyncNotStarted("The sync stopped unexpectedly; the server log has the details.")
-    return results[0]
+    return run_by_hand(
+        app,
+        _job(JOB_FOR_KIND[kind]),
+        lambda app: run_sync(app, kind=kind, owner=owner),
+        owner=owner,
+        refusal=lambda: refusal(app, kind=kind),
+        busy="A sync was running; try again.",
+        what="The sync",
+    )
 
 
 def start_in_background(app: Flask, *, kind: SyncKind, owner: str) -> threading.Thread:
     """`run_now` in a daemon thread (the admin page's buttons); refusals are logged there."""
-    thread = threading.Thread(
-        target=_run_in_background, args=(app, kind, owner), name="jira-sync-now", daemon=True
+    return in_background(
+        "jira-sync-now",
+        lambda: run_now(app, kind=kind, owner=owner),
+        describe=f"{kind.value} sync",
+        told=lambda summary: f"{kind.value} sync #{summary.run_id} {summary.state}",
     )
-    thread.start()
-    return thread
-
-
-def _run_in_background(app: Flask, kind: SyncKind, owner: str) -> None:
-    try:
-        summary = run_now(app, kind=kind, owner=owner)
-    except SyncNotStarted as exc:
-        log.warning("%s sync not started: %s", kind.value, exc.message)
-    except Exception:  # a background thread has nobody to raise to
-        log.exception("the %s sync started from the web failed", kind.value)
-    else:
-        log.info("%s sync #%s %s", kind.value, summary.run_id, summary.state)
 
 
 def _job(name: str) -> JobDefinition:
