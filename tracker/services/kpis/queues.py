@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.errors import Conflict, NotFound, ValidationFailed
@@ -200,7 +201,7 @@ def queue_for_idea(session: Session, *, name: str, area: str) -> Queue | None:
         with session.begin_nested():
             session.add(queue)
             session.flush()
-    except Exception:  # another request made it a moment ago: use theirs
+    except IntegrityError:  # another request made it a moment ago: use theirs
         found = find_by_name(session, tidy)
         if found is None:
             raise
