@@ -4,6 +4,7 @@ and the rows sending leaves behind. The `digest_world` fixture is in tests/plugi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -12,8 +13,9 @@ from sqlmodel import col, select
 from tests.helpers.suggestions import suggestion_input
 from tracker import db
 from tracker.config import DEFAULT_AREAS
-from tracker.models import AreaSubscription, Digest, DigestDelivery, Suggestion, User
+from tracker.models import AreaSubscription, Audience, Digest, DigestDelivery, Suggestion, User
 from tracker.services.accounts import users
+from tracker.services.digests import content as digest_content
 from tracker.services.email import preferences
 from tracker.services.suggestions import submissions
 
@@ -88,3 +90,18 @@ class DigestWorld:
     idle_stakeholder: User  # follows nothing
     acme_idea: Suggestion
     agent_idea: Suggestion
+
+
+def digest_content_of(
+    app: Flask, audience: Audience, subject_key: str, *, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """What a digest for `audience` / `subject_key` over [start, end) would hold."""
+    with db.session_scope(app) as session:
+        return digest_content.build(
+            session,
+            audience=audience,
+            subject_key=subject_key,
+            period_start=start,
+            period_end=end,
+            settings=app.config["SETTINGS"],
+        )

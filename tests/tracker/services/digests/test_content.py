@@ -32,6 +32,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from tests.helpers.digests import digest_content_of
 from tracker import db
 from tracker.models import (
     AreaSubscription,
@@ -370,16 +372,7 @@ def world(
     return World(ids)
 
 
-def build(app: Flask, audience: Audience, subject_key: str) -> dict[str, Any]:
-    with db.session_scope(app) as session:
-        return digest_content.build(
-            session,
-            audience=audience,
-            subject_key=subject_key,
-            period_start=START,
-            period_end=END,
-            settings=app.config["SETTINGS"],
-        )
+build = partial(digest_content_of, start=START, end=END)
 
 
 def ids_of(world: World, items: list[dict[str, Any]], key: str | None = "suggestion") -> list[str]:

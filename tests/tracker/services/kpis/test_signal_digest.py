@@ -4,14 +4,13 @@ the queue and to start an idea; other audiences' digests have no such section.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from flask import Flask
 
+from tests.helpers.digests import digest_content_of
 from tests.helpers.kpis import make_queue, put_signal
-from tracker import db
 from tracker.models import Audience
-from tracker.services.digests import content as digest_content
 from tracker.services.digests.render import render_email, render_markdown
 
 START = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -24,16 +23,7 @@ def add_signal(app: Flask, queue_id: int, detected_at: datetime, **fields: objec
     )
 
 
-def build(app: Flask, audience: Audience, subject_key: str) -> dict[str, Any]:
-    with db.session_scope(app) as session:
-        return digest_content.build(
-            session,
-            audience=audience,
-            subject_key=subject_key,
-            period_start=START,
-            period_end=END,
-            settings=app.config["SETTINGS"],
-        )
+build = partial(digest_content_of, start=START, end=END)
 
 
 def test_the_pm_digest_lists_the_signals_of_its_period(app: Flask, make_organisation):
