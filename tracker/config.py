@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from tracker.benefit_settings import BenefitSettings
 from tracker.kpi_settings import KpiSettings
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 (refused outside development)
@@ -230,6 +231,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = ScoringSettings()
     stories: StorySettings = StorySettings()
     kpis: KpiSettings = KpiSettings()
+    benefits: BenefitSettings = BenefitSettings()
 
     @field_validator("timezone")
     @classmethod

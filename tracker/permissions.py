@@ -56,6 +56,12 @@ class Permission(StrEnum):
     VIEW_QUEUES = "queues:view"
     MANAGE_QUEUES = "queues:manage"  # create, edit, merge queues and say who works them
     INGEST_KPIS = "kpis:ingest"  # send KPI rows (CSV, API), see and start loads and pulls
+    # What delivered ideas really saved. Vendor staff see only their own organisation's
+    # (services/benefits/visibility.py), never another's benefit, pack or calibration.
+    VIEW_BENEFITS = "benefits:view"
+    # Vendor check-in packs: vendor staff see their own organisation's; PMs record check-ins.
+    VIEW_CHECKINS = "checkins:view"
+    RECORD_CHECKINS = "checkins:record"
 
 
 _EVERYONE = frozenset(
@@ -66,6 +72,7 @@ _EVERYONE = frozenset(
         Permission.VIEW_SUGGESTIONS,
         Permission.VIEW_DIGESTS,
         Permission.VIEW_QUEUES,
+        Permission.VIEW_BENEFITS,
     }
 )
 _CONTRIBUTOR = _EVERYONE | {Permission.SUBMIT_SUGGESTIONS, Permission.ENGAGE}
@@ -82,13 +89,15 @@ _PRODUCT = _CONTRIBUTOR | {
     Permission.SEND_DIGESTS,
     Permission.MANAGE_QUEUES,
     Permission.INGEST_KPIS,
+    Permission.VIEW_CHECKINS,
+    Permission.RECORD_CHECKINS,
 }
 _INTERNAL = {Permission.VIEW_ALL_ORGANISATIONS, Permission.VIEW_INITIATIVES}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUBMITTER: _CONTRIBUTOR | _INTERNAL,
-    Role.VENDOR: _CONTRIBUTOR,
-    Role.STAKEHOLDER: _EVERYONE | _INTERNAL | {Permission.VIEW_STORIES},
+    Role.VENDOR: _CONTRIBUTOR | {Permission.VIEW_CHECKINS},
+    Role.STAKEHOLDER: _EVERYONE | _INTERNAL | {Permission.VIEW_STORIES, Permission.VIEW_CHECKINS},
     Role.PM: _PRODUCT,
     Role.ADMIN: _PRODUCT | {Permission.MANAGE_USERS},
     # A machine account: its person signs in only to manage its tokens.

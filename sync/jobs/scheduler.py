@@ -22,6 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from sync.jobs.benefits import BENEFIT_JOB, benefits_enabled, scheduled_benefits
 from sync.jobs.digests import digests_enabled, scheduled_digests
 from sync.jobs.heartbeat import HEARTBEAT_JOB, beat, heartbeat_enabled
 from sync.jobs.kpi_pull import interval_seconds, pull_enabled, scheduled_pull
@@ -102,6 +103,12 @@ JOBS: list[JobDefinition] = [
         scheduled_signal_scan,
         daily_at(lambda s: s.kpis.signals.scan_at),
         signals_enabled,
+    ),
+    JobDefinition(
+        BENEFIT_JOB,
+        scheduled_benefits,
+        every(lambda s: s.benefits.refresh_minutes * 60),
+        benefits_enabled,
     ),
 ]
 

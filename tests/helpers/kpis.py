@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from flask import Flask
+from sqlalchemy import delete, insert
+from sqlmodel import col
 
 from tracker import db
-from tracker.models import KpiSignal, KpiValue, Queue, Role, User
+from tracker.models import KpiSignal, KpiValue, Queue, Role, User, utcnow
 from tracker.services.kpis import queues
 
 
@@ -51,12 +53,33 @@ def put_values(
     values: Mapping[date, float],
     source: str = "test",
 ) -> None:
-    """Store (or overwrite) `metric` of a queue on each day given."""
+    """Store (or overwrite) `metric` of a queue on each day given (in bulk: a year of days for
+    a few queues would take seconds one merge at a time)."""
     assert queue_id is not None
+    days = list(values)
     with db.session_scope(app) as session:
-        for day, value in values.items():
-            session.merge(
-                KpiValue(queue_id=queue_id, metric=metric, day=day, value=value, source=source)
+        for start in range(0, len(days), 500):
+            session.execute(
+                delete(KpiValue).where(
+                    col(KpiValue.queue_id) == queue_id,
+                    col(KpiValue.metric) == metric,
+                    col(KpiValue.day).in_(days[start : start + 500]),
+                )
+            )
+        if days:
+            session.execute(
+                insert(KpiValue),
+                [
+                    {
+                        "queue_id": queue_id,
+                        "metric": metric,
+                        "day": day,
+                        "value": value,
+                        "source": source,
+                        "updated_at": utcnow(),
+                    }
+                    for day, value in values.items()
+                ],
             )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from tracker.cli.benefits import benefits_group
 from tracker.cli.database import db_group
 from tracker.cli.demo import demo_group
 from tracker.cli.digests import digest_group
@@ -33,6 +34,7 @@ COMMANDS: tuple[click.Command, ...] = (
     sync_group,
     queues_group,
     kpis_group,
+    benefits_group,
 )
 
 

@@ -9,6 +9,7 @@ from tracker.models.accounts import (
     User,
 )
 from tracker.models.base import UTCDateTime, metadata, utcnow
+from tracker.models.benefits import Benefit, BenefitState, CheckIn
 from tracker.models.digests import (
     AreaSubscription,
     Audience,
@@ -47,7 +48,10 @@ __all__ = [
     "ApiToken",
     "AreaSubscription",
     "Audience",
+    "Benefit",
+    "BenefitState",
     "BrowserSession",
+    "CheckIn",
     "Comment",
     "DeliveryState",
     "DeliveryStatus",

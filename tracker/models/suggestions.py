@@ -54,6 +54,10 @@ class Suggestion(SQLModel, table=True):
     handle_time_minutes: float | None = None
     minutes_saved_per_ticket: float | None = None
     automation_share: float | None = None  # percent of tickets fully automated, 0-100
+    # What delivery is measured by (services/benefits): a metric name, "" for agent hours, and
+    # the improvement a week expected in its unit (for agent hours: hours_saved_per_week).
+    benefit_metric: str = Field(default="", max_length=40)
+    expected_benefit: float | None = None
     evidence_links: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
     submitter_id: int = Field(foreign_key="user.id", index=True)

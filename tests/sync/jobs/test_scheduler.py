@@ -68,6 +68,7 @@ def test_every_job_of_the_issue_is_on_the_schedule():
         "digests",
         "notifications",
         "kpi_signals",
+        "benefits",
     ]
 
 
@@ -76,9 +77,10 @@ def test_interval_jobs_follow_their_settings():
         sync={"interval_minutes": 7.5},
         scheduler={"push_interval_seconds": 45},
         notifications={"check_interval_minutes": 3},
+        benefits={"refresh_minutes": 20},
     )
     intervals = {}
-    for job_id in ("jira_sync", "jira_push", "notifications"):
+    for job_id in ("jira_sync", "jira_push", "notifications", "benefits"):
         trigger = job(job_id).trigger(configured)
         assert isinstance(trigger, IntervalTrigger)
         intervals[job_id] = trigger.interval
@@ -86,6 +88,7 @@ def test_interval_jobs_follow_their_settings():
         "jira_sync": timedelta(minutes=7, seconds=30),
         "jira_push": timedelta(seconds=45),
         "notifications": timedelta(minutes=3),
+        "benefits": timedelta(minutes=20),
     }
 
 

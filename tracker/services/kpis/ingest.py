@@ -25,6 +25,7 @@ from sqlmodel import Session
 from tracker.config import Settings
 from tracker.models import KpiLoad, KpiValue, LoadChannel, LoadState, User, utcnow
 from tracker.permissions import Permission, require
+from tracker.services.benefits import refresh as benefit_refresh
 from tracker.services.kpis import metrics
 from tracker.services.kpis.ingest_rows import (
     Good,
@@ -71,6 +72,8 @@ class LoadReport:
     applied: bool  # False for a dry run, and for mode "all" with any rejection
     dry_run: bool
     last_day: date | None
+    # Queues that received new or changed values (none for a dry run or a load not applied).
+    queue_ids: frozenset[int] = frozenset()
 
     @property
     def taken(self) -> int:
@@ -92,6 +95,7 @@ class _Run:
     last_day: date | None = None
     # (queue id, metric) -> day -> the row that brought it: a later row for it is a repeat.
     seen: dict[tuple[int, str], dict[date, int]] = field(default_factory=dict)
+    changed: set[int] = field(default_factory=set)  # queues with new or changed values
 
     def reject(self, problems: list[Rejection]) -> None:
         self.rejected += 1
@@ -182,6 +186,9 @@ def load_records(
     _finish(load, run, dry_run=dry_run, applied=applied)
     session.add(load)
     session.flush()
+    if applied and run.changed:
+        # Measurements of delivered ideas on these queues (or using them as controls) move.
+        benefit_refresh.after_load(session, queue_ids=run.changed, settings=settings, now=utcnow())
     return LoadReport(
         load_id=load.id,
         inserted=run.inserted,
@@ -192,6 +199,7 @@ def load_records(
         applied=applied,
         dry_run=dry_run,
         last_day=run.last_day,
+        queue_ids=frozenset(run.changed) if applied and not dry_run else frozenset(),
     )
 
 
@@ -336,6 +344,8 @@ def _store(session: Session, chunk: list[Good], run: _Run) -> None:
             )
     run.inserted += len(inserts)
     run.updated += len(updates)
+    run.changed.update(row["queue_id"] for row in inserts)
+    run.changed.update(row["k_queue"] for row in updates)
     if not run.write:
         return
     connection = session.connection()

@@ -337,3 +337,22 @@ def points(session: Session, *, queue_id: int, wanted: Range, settings: Settings
         settings=settings,
     )
     return weekly_points(found, wanted.metric.name)
+
+
+def daily_values(
+    session: Session, *, queue_ids: Sequence[int], metric: Metric, start: date, end: date
+) -> dict[int, dict[date, float]]:
+    """Each queue's days of `metric` (stored or derived) in [start, end] with a value, in one
+    query however many queues (the benefit measurement reads a queue and its controls)."""
+    if not queue_ids:
+        return {}
+    rows = _read(session, queue_ids=queue_ids, stored=stored_inputs([metric]), start=start, end=end)
+    by_day: dict[tuple[int, int], dict[str, list[float | None]]] = {}
+    for queue_id, name, day, value in rows:
+        by_day.setdefault((queue_id, day), {})[name] = [value]
+    found: dict[int, dict[date, float]] = {}
+    for (queue_id, day), values in by_day.items():
+        figure = kpi_metrics.weekly_value(metric, values)
+        if figure is not None:
+            found.setdefault(queue_id, {})[date.fromordinal(day)] = figure
+    return found
