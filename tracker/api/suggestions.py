@@ -99,7 +99,8 @@ def suggestion_detail(suggestion_id: int) -> Response:
 @bp.patch("/suggestions/<int:suggestion_id>")
 @requires(Permission.SUBMIT_SUGGESTIONS)
 @operation(
-    "Edit a suggestion; fields left out keep their values",
+    "Edit a suggestion; fields left out keep their values (benefit_metric and expected_benefit: "
+    "PMs only)",
     body=SuggestionUpdate,
     response=SuggestionPublic,
     tag=TAG,
@@ -107,16 +108,21 @@ def suggestion_detail(suggestion_id: int) -> Response:
 def suggestion_update(suggestion_id: int) -> Response:
     session = get_session()
     user = actor()
-    changes = suggestion_fields(json_object())
+    body = json_object()
+    # What it is measured by (PMs only) goes to the service as sent; the rest as a whole.
+    measure = {name: body.pop(name) for name in submissions.MEASURE_FIELDS if name in body}
+    changes = suggestion_fields(body)
     current = submissions.get_suggestion(session, actor=user, suggestion_id=suggestion_id)
     # Merged first so a partial edit is checked as the whole suggestion it will become.
     merged = {name: getattr(current, name) for name in _EDITABLE} | changes
+    settings = current_settings()
     updated = submissions.update_suggestion(
         session,
         actor=user,
         suggestion_id=suggestion_id,
-        raw=merged,
-        areas=current_settings().suggestions.areas,
+        raw=merged | measure,
+        areas=settings.suggestions.areas,
+        settings=settings,
     )
     return to_json(suggestion_public(updated))
 

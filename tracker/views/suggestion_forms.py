@@ -1,4 +1,6 @@
-"""Forms of the suggestion pages. The services hold the rules; these forms only carry input.
+"""Forms of the suggestion pages, and the detail page that holds most of them (its actions live
+in views/suggestions.py and views/deliveries.py). The services hold the rules; these forms only
+carry input.
 
 Fields are deliberately free text where the service validates (numbers, area), so a wrong value
 comes back exactly as typed with the service's sentence beside it.
@@ -6,18 +8,35 @@ comes back exactly as typed with the service's sentence beside it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from flask import flash, redirect, render_template
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlmodel import Session
+from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
-from tracker.errors import DomainError
+from tracker.config import current_settings
+from tracker.db import get_session
+from tracker.errors import Conflict, DomainError, ValidationFailed
 from tracker.models import Status, Suggestion, Vote
-from tracker.services.suggestions import decisions, engagement
+from tracker.permissions import Permission, allowed
+from tracker.services.benefits import calibration as benefit_calibration
+from tracker.services.benefits.measure import local_day
+from tracker.services.kpis.metrics import AGENT_HOURS, Metric, every_metric
+from tracker.services.suggestions import decisions, engagement, pages
 from tracker.services.suggestions.score_inputs import INPUTS, Framework, format_input
+from tracker.services.suggestions.submissions import MEASURE_FIELDS
 from tracker.views.forms import apply_errors
+
+# Errors a person can fix on the page they came from; NotFound and PermissionDenied get the
+# error page instead.
+_FIXABLE = (ValidationFailed, Conflict)
+Page = tuple[str, int]
+Outcome = tuple[str, str]  # the message to flash, and the page to go to
 
 SUGGESTION_FIELDS = (
     "title",
@@ -76,14 +95,45 @@ class SuggestionForm(FlaskForm):
     confidential = BooleanField(
         "Confidential", description="Only you and the product managers will see it."
     )
+    # PMs only (the edit page shows them to PMs; the service refuses anyone else).
+    benefit_metric = SelectField(
+        "Measured by",
+        description="What its benefit is measured by once delivered.",
+        validate_choice=False,
+    )
+    expected_benefit = StringField(
+        "Expected improvement a week",
+        description="In the metric's unit; for agent hours, empty means the hours-saved estimate.",
+        render_kw=_DECIMAL,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.benefit_metric.choices = metric_choices(every_metric(current_settings()))
 
     def raw(self) -> dict[str, Any]:
-        """The typed values for the service, with absent text fields as ""."""
+        """The typed values for the service, with absent text fields as ""; the measure fields
+        only when they were sent (the form shows them to PMs alone)."""
         values: dict[str, Any] = {}
         for name in SUGGESTION_FIELDS:
             data = self[name].data
             values[name] = bool(data) if name == "confidential" else (data or "")
+        for name in MEASURE_FIELDS:
+            if self[name].raw_data:
+                values[name] = self[name].data or ""
         return values
+
+
+def metric_choices(metrics: Mapping[str, Metric]) -> list[SelectChoice]:
+    """Agent hours first (the default, stored as ""), then every other metric by label."""
+    others = sorted(
+        (metric for name, metric in metrics.items() if name != AGENT_HOURS),
+        key=lambda metric: metric.label.lower(),
+    )
+    return [
+        SelectChoice("", "Agent hours saved (the default)"),
+        *(SelectChoice(metric.name, f"{metric.label} ({metric.unit})") for metric in others),
+    ]
 
 
 def area_choices(areas: Sequence[str], current: str = "") -> list[SelectChoice]:
@@ -104,6 +154,8 @@ def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
     for name in ("weekly_volume", "handle_time_minutes", "minutes_saved_per_ticket"):
         data[name] = _plain(data[name])
     data["automation_share"] = _plain(suggestion.automation_share)
+    data["benefit_metric"] = suggestion.benefit_metric
+    data["expected_benefit"] = _plain(suggestion.expected_benefit)
     data["evidence_links"] = "\n".join(suggestion.evidence_links)
     return data
 
@@ -198,6 +250,23 @@ def score_data(suggestion: Suggestion, framework: Framework) -> dict[str, str]:
     return {name: format_input(value) for name, value in suggestion.score_inputs.items()}
 
 
+class DeliverForm(FlaskForm):
+    # A text field with the date input: the service reads the day, and a wrong one comes back
+    # as typed with its sentence (WTForms' DateField would drop it).
+    on = StringField("Delivered on", render_kw={"type": "date", "autocomplete": "off"})
+    note = TextAreaField(
+        "Note",
+        description="What changed and how (a macro, a training, a process); history shows it.",
+    )
+
+
+def _delivery_data(suggestion: Suggestion) -> dict[str, str] | None:
+    """A delivered idea's day, in the configured zone, for the correction form."""
+    if suggestion.status is not Status.DELIVERED or suggestion.delivered_at is None:
+        return None
+    return {"on": local_day(suggestion.delivered_at, current_settings().timezone).isoformat()}
+
+
 def detail_forms(
     suggestion: Suggestion, my_vote: Vote | None, framework: Framework
 ) -> dict[str, FlaskForm]:
@@ -213,6 +282,7 @@ def detail_forms(
             formdata=None, data=score_data(suggestion, framework)
         ),
         "merge_form": MergeForm(formdata=None),
+        "deliver_form": DeliverForm(formdata=None, data=_delivery_data(suggestion)),
         "sharing_form": SharingForm(
             formdata=None,
             data={
@@ -228,3 +298,59 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
     apply_errors(form, error)
     leftovers = [message for name, message in error.fields.items() if name not in form]
     form.form_errors.extend(leftovers or ([] if error.fields else [error.message]))
+
+
+def configured_framework() -> Framework:
+    return Framework(current_settings().scoring.framework)
+
+
+def render_detail(suggestion_id: int, status: int = 200, notice: str = "", **forms: Any) -> Page:
+    """The detail page, with any form that failed shown with its errors instead of a blank one."""
+    session = get_session()
+    page = pages.detail_page(
+        session, viewer=current_user, suggestion_id=suggestion_id, settings=current_settings()
+    )
+    suggestion = page.suggestion
+    framework = configured_framework()
+    blank = detail_forms(suggestion, page.my_vote, framework)
+    blank.update(forms)
+    blank["status_form"].to.choices = status_choices(suggestion.status)
+    # How this source's and area's estimates held up: PMs' business only (vendors would learn
+    # other organisations' figures from the area line).
+    calibration = (
+        benefit_calibration.for_suggestion(
+            session, suggestion=suggestion, settings=current_settings()
+        )
+        if allowed(current_user, Permission.TRIAGE)
+        else None
+    )
+    return render_template(
+        "suggestions/detail.html",
+        page=page,
+        s=suggestion,
+        framework=framework,
+        framework_label=FRAMEWORK_LABELS[framework],
+        score_inputs=INPUTS[framework],
+        number=format_input,
+        notice=notice,
+        calibration=calibration,
+        **blank,
+    ), status
+
+
+def detail_action(
+    suggestion_id: int, action: Callable[[Session], Outcome], **form: Any
+) -> Response | Page:
+    """Run a detail-page action: commit, flash its message and go to its page; or show the detail
+    page again with the errors beside the form (`form` names it, e.g. vote_form=...)."""
+    session = get_session()
+    try:
+        message, next_url = action(session)
+    except _FIXABLE as exc:
+        for failed in form.values():
+            show_errors(failed, exc)
+        return render_detail(
+            suggestion_id, exc.status_code, notice="" if form else exc.message, **form
+        )
+    flash(message, "success")
+    return redirect(next_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from tracker.config import current_settings
 from tracker.db import get_session
-from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.inputs import id_value, optional_id
 from tracker.models import Status, Suggestion
 from tracker.permissions import Permission, requires
@@ -21,37 +20,29 @@ from tracker.services.kpis import queues as kpi_queues
 from tracker.services.suggestions import decisions, engagement, pages, score_inputs, search
 from tracker.services.suggestions import submissions as suggestions
 from tracker.views.suggestion_forms import (
-    FRAMEWORK_LABELS,
     CommentForm,
     MergeForm,
+    Outcome,
+    Page,
     ScoreForm,
     SharingForm,
     StatusForm,
     SuggestionForm,
     VoteForm,
     area_choices,
-    detail_forms,
+    configured_framework,
+    detail_action,
+    render_detail,
     score_form_class,
     show_errors,
-    status_choices,
     suggestion_data,
 )
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 
-# Errors a person can fix on the page they came from; NotFound and PermissionDenied get the
-# error page instead.
-_FIXABLE = (ValidationFailed, Conflict)
-Page = tuple[str, int]
-Outcome = tuple[str, str]  # the message to flash, and the page to go to
-
 
 def _areas() -> list[str]:
     return list(current_settings().suggestions.areas)
-
-
-def _framework() -> score_inputs.Framework:
-    return score_inputs.Framework(current_settings().scoring.framework)
 
 
 def _url(suggestion_id: int | None, anchor: str | None = None) -> str:
@@ -173,10 +164,14 @@ def update(suggestion_id: int) -> Response | Page:
     suggestion = _editable(suggestion_id)
     form = SuggestionForm()
     form.area.choices = area_choices(_areas(), suggestion.area)
-    session = get_session()
     try:
         suggestions.update_suggestion(
-            session, actor=current_user, suggestion_id=suggestion_id, raw=form.raw(), areas=_areas()
+            get_session(),
+            actor=current_user,
+            suggestion_id=suggestion_id,
+            raw=form.raw(),
+            areas=_areas(),
+            settings=current_settings(),
         )
     except ValidationFailed as exc:
         show_errors(form, exc)
@@ -188,48 +183,10 @@ def update(suggestion_id: int) -> Response | Page:
 # --- the detail page ------------------------------------------------------------------------
 
 
-def _detail(suggestion_id: int, status: int = 200, notice: str = "", **forms: Any) -> Page:
-    """The detail page, with any form that failed shown with its errors instead of a blank one."""
-    session = get_session()
-    page = pages.detail_page(
-        session, viewer=current_user, suggestion_id=suggestion_id, settings=current_settings()
-    )
-    suggestion = page.suggestion
-    framework = _framework()
-    blank = detail_forms(suggestion, page.my_vote, framework)
-    blank.update(forms)
-    blank["status_form"].to.choices = status_choices(suggestion.status)
-    return render_template(
-        "suggestions/detail.html",
-        page=page,
-        s=suggestion,
-        framework=framework,
-        framework_label=FRAMEWORK_LABELS[framework],
-        score_inputs=score_inputs.INPUTS[framework],
-        number=score_inputs.format_input,
-        notice=notice,
-        **blank,
-    ), status
-
-
 @bp.get("/<int:suggestion_id>")
 @requires(Permission.VIEW_SUGGESTIONS)
 def detail(suggestion_id: int) -> Page:
-    return _detail(suggestion_id)
-
-
-def _post(suggestion_id: int, action: Callable[[Session], Outcome], **form: Any) -> Response | Page:
-    """Run a detail-page action: commit, flash its message and go to its page; or show the detail
-    page again with the errors beside the form (`form` names it, e.g. vote_form=...)."""
-    session = get_session()
-    try:
-        message, next_url = action(session)
-    except _FIXABLE as exc:
-        for failed in form.values():
-            show_errors(failed, exc)
-        return _detail(suggestion_id, exc.status_code, notice="" if form else exc.message, **form)
-    flash(message, "success")
-    return redirect(next_url)
+    return render_detail(suggestion_id)
 
 
 # --- votes, comments, following -------------------------------------------------------------
@@ -250,7 +207,7 @@ def vote(suggestion_id: int) -> Response | Page:
         )
         return f"Your vote counts on #{target.id}. Thank you.", _url(target.id)
 
-    return _post(suggestion_id, cast, vote_form=form)
+    return detail_action(suggestion_id, cast, vote_form=form)
 
 
 @bp.post("/<int:suggestion_id>/unvote")
@@ -260,7 +217,7 @@ def unvote(suggestion_id: int) -> Response | Page:
         engagement.unvote(session, actor=current_user, suggestion_id=suggestion_id)
         return "Your vote is withdrawn.", _url(suggestion_id)
 
-    return _post(suggestion_id, withdraw)
+    return detail_action(suggestion_id, withdraw)
 
 
 @bp.post("/<int:suggestion_id>/comments")
@@ -275,7 +232,7 @@ def comment(suggestion_id: int) -> Response | Page:
         message = "Your comment is posted; you now follow this idea."
         return message, _url(added.suggestion_id, anchor="comments")
 
-    return _post(suggestion_id, post, comment_form=form)
+    return detail_action(suggestion_id, post, comment_form=form)
 
 
 @bp.post("/<int:suggestion_id>/watch")
@@ -291,7 +248,7 @@ def watch(suggestion_id: int) -> Response | Page:
             return "You follow this idea and will hear when it changes.", _url(suggestion_id)
         return "You no longer follow this idea.", _url(suggestion_id)
 
-    return _post(suggestion_id, follow)
+    return detail_action(suggestion_id, follow)
 
 
 # --- the PM panel ---------------------------------------------------------------------------
@@ -313,7 +270,7 @@ def change_status(suggestion_id: int) -> Response | Page:
         label = Status(change.to_status).label.lower()
         return f"#{suggestion_id} is now {label}.", _url(suggestion_id)
 
-    return _post(suggestion_id, move, status_form=form)
+    return detail_action(suggestion_id, move, status_form=form)
 
 
 def _score_inputs(session: Session, form: ScoreForm, suggestion_id: int) -> dict[str, Any]:
@@ -340,7 +297,7 @@ def _score_inputs(session: Session, form: ScoreForm, suggestion_id: int) -> dict
 @bp.post("/<int:suggestion_id>/score")
 @requires(Permission.TRIAGE)
 def score(suggestion_id: int) -> Response | Page:
-    framework = _framework()
+    framework = configured_framework()
     form = score_form_class(framework)()
 
     def rate(session: Session) -> Outcome:
@@ -353,7 +310,7 @@ def score(suggestion_id: int) -> Response | Page:
         )
         return f"Scored: {result.formula}.", _url(suggestion_id)
 
-    return _post(suggestion_id, rate, score_form=form)
+    return detail_action(suggestion_id, rate, score_form=form)
 
 
 @bp.post("/<int:suggestion_id>/merge")
@@ -380,7 +337,7 @@ def merge(suggestion_id: int) -> Response | Page:
         message = f"#{suggestion_id} is merged into #{target.id}; its people now count here."
         return message, _url(target.id)
 
-    return _post(suggestion_id, combine, merge_form=form)
+    return detail_action(suggestion_id, combine, merge_form=form)
 
 
 @bp.post("/<int:suggestion_id>/unmerge")
@@ -391,7 +348,7 @@ def unmerge(suggestion_id: int) -> Response | Page:
         message = f"The merge is undone; #{suggestion_id} has its own votes again."
         return message, _url(suggestion_id)
 
-    return _post(suggestion_id, split)
+    return detail_action(suggestion_id, split)
 
 
 @bp.post("/<int:suggestion_id>/sharing")
@@ -415,4 +372,4 @@ def sharing(suggestion_id: int) -> Response | Page:
             who = "internal staff and the submitter's own organisation"
         return f"#{suggestion_id} is now visible to {who}.", _url(suggestion_id)
 
-    return _post(suggestion_id, share, sharing_form=form)
+    return detail_action(suggestion_id, share, sharing_form=form)

@@ -33,6 +33,8 @@ ROUTES = {
     ("/suggestions/{suggestion_id}/merge", "post"): ("SuggestionPublic", False),
     ("/suggestions/{suggestion_id}/unmerge", "post"): ("SuggestionPublic", False),
     ("/suggestions/{suggestion_id}/sharing", "post"): ("SuggestionPublic", False),
+    ("/suggestions/{suggestion_id}/benefit", "get"): ("SuggestionBenefitPublic", False),
+    ("/suggestions/{suggestion_id}/delivered", "post"): ("DeliveryPublic", False),
 }
 
 

@@ -44,6 +44,7 @@ def _valid_bodies(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         "ScoreRequest": {"framework": "rice", "inputs": RICE},
         "MergeRequest": {"target_id": ids["other_id"]},
         "UnmergeRequest": {},
+        "DeliveryRequest": {"on": "2026-03-02", "note": "Macro live."},
         "SharingUpdate": {"confidential": False, "shared_with_vendors": True},
         "ImportRequest": {"rows": [idea()], "dry_run": True},
         "InitiativeCreate": {"name": "Refund routing"},

@@ -94,6 +94,12 @@ class SuggestionPublic(SQLModel):
     vote_count: int
     comment_count: int
     hours_saved_per_week: float | None
+    benefit_metric: str = Field(
+        default="", description="The metric delivery is measured by; empty for agent hours"
+    )
+    expected_benefit: float | None = Field(
+        default=None, description="The improvement a week expected, in the metric's unit"
+    )
     created_at: datetime
     updated_at: datetime
     delivery: SuggestionDelivery | None = Field(

@@ -19,6 +19,7 @@ from tracker.services.suggestions.decisions import TRANSITIONS
 from tracker.services.suggestions.engagement import COMMENT_MAX, FREQUENCIES, NOTE_MAX
 from tracker.services.suggestions.inputs import SuggestionCreate
 from tracker.services.suggestions.score_inputs import INPUTS, Framework, InputSpec
+from tracker.services.suggestions.submissions import EXPECTED_MAX
 
 # The statuses a PM can set by hand (delivery states come from Jira, duplicate from a merge).
 SETTABLE_STATUSES = [
@@ -33,11 +34,35 @@ def _optional(name: str) -> tuple[Any, Any]:
     return Optional[field.annotation], field  # noqa: UP045 (a value, not an annotation)
 
 
+# What an idea is measured by once delivered (services/benefits); PMs only.
+_MEASURE: dict[str, Any] = {
+    "benefit_metric": (
+        Optional[str],  # noqa: UP045 (a value, not an annotation)
+        Field(
+            default=None,
+            max_length=40,
+            description="The metric its benefit is measured by; '' or agent_hours for agent "
+            "hours (the default)",
+        ),
+    ),
+    "expected_benefit": (
+        Optional[float],  # noqa: UP045 (a value, not an annotation)
+        Field(
+            default=None,
+            ge=0,
+            le=EXPECTED_MAX,
+            description="The improvement a week expected, in the metric's unit; null clears it "
+            "(agent hours then use the hours-saved estimate)",
+        ),
+    ),
+}
+
 SuggestionUpdate = create_model(
     "SuggestionUpdate",
     __base__=RequestBody,
     __doc__="A partial edit: fields left out keep their values; the result is checked whole.",
     **{name: _optional(name) for name in SuggestionCreate.model_fields},  # type: ignore[call-overload]
+    **_MEASURE,
 )
 
 

@@ -83,6 +83,8 @@ def _pending_changes(session: Session, *, now: datetime, after_id: int) -> Seque
             col(StatusChange.created_at) >= since,
             ~reopened,
             ~handled,
+            # A PM correcting a delivery's day (delivered -> delivered) is not news again.
+            col(StatusChange.from_status).is_distinct_from(col(StatusChange.to_status)),
         )
         .order_by(col(StatusChange.id))
         .limit(COLLECT_PAGE)

@@ -219,6 +219,16 @@ def unmerge(session: Session, *, actor: User, duplicate_id: int, reason: str = "
     return duplicate
 
 
+def record_move(
+    session: Session, *, suggestion: Suggestion, actor: User, to: Status, reason: str
+) -> StatusChange:
+    """Record a move another service has checked (a delivery outside Jira), with its actor,
+    exactly as a PM's own moves are recorded (history, notifications and digests read these)."""
+    change = _record(session, suggestion, actor, to, reason)
+    session.flush()
+    return change
+
+
 def record_system_moves(
     session: Session, *, moves: Sequence[tuple[Suggestion, Status, str]]
 ) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from tracker.config import Settings
 from tracker.models import (
+    Benefit,
+    BenefitState,
     Comment,
     Initiative,
     JiraLink,
@@ -26,8 +29,12 @@ from tracker.models import (
     Watch,
 )
 from tracker.permissions import Permission, allowed
+from tracker.services.benefits import before_after, delivery, reads
+from tracker.services.benefits.estimator import DID
+from tracker.services.benefits.visibility import can_see_benefit
 from tracker.services.jira_status.delivery import StoryStatus, recent_events, suggestion_delivery
 from tracker.services.kpis import evidence
+from tracker.services.kpis.metrics import AGENT_HOURS, every_metric
 from tracker.services.suggestions import (
     decisions,
     engagement,
@@ -87,6 +94,36 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class BenefitPanel:
+    """What a delivered idea saved, for a viewer who may see it (services/benefits)."""
+
+    benefit: Benefit | None  # None until the first measurement
+    sentence: str  # "expected 90 h/week; measured 62 h/week, 95% CI 41 to 83, after 8 weeks"
+    method: str  # "against 3 control queues", "" when not measured
+    chart: before_after.BeforeAfter | None
+    shared: Sequence[int]  # ideas measured together with it that the viewer may open
+    shared_hidden: int  # and how many others
+
+    @property
+    def state_label(self) -> str:
+        return BenefitState(self.benefit.state).label if self.benefit else "Waiting"
+
+    @property
+    def windows(self) -> list[tuple[str, str]]:
+        """("Before", "2026-01-05 to 2026-03-01") and the same for after: the days compared,
+        last day included (the row stores the end exclusive)."""
+        b = self.benefit
+        if b is None:
+            return []
+        spans = [("Before", b.pre_start, b.pre_end), ("After", b.post_start, b.post_end)]
+        return [
+            (name, f"{start.isoformat()} to {(end - timedelta(days=1)).isoformat()}")
+            for name, start, end in spans
+            if start is not None and end is not None and end > start
+        ]
+
+
+@dataclass(frozen=True)
 class DetailPage:
     suggestion: Suggestion
     submitter: str
@@ -106,6 +143,9 @@ class DetailPage:
     # The queue's figures from data, when it has data and the viewer may see the queue.
     queue_data: evidence.QueueEvidence | None = None
     mismatch_share: float = 0.25
+    benefit: BenefitPanel | None = None  # delivered ideas whose benefit the viewer may see
+    may_deliver: bool = False  # the viewer may mark it delivered outside Jira (or correct that)
+    hand_delivered: bool = False  # delivered by a PM, not by the Jira sync
 
     @property
     def volume_mismatch(self) -> bool:
@@ -222,6 +262,41 @@ def _initiative(session: Session, viewer: User, suggestion: Suggestion) -> Initi
     return session.get(Initiative, suggestion.initiative_id)
 
 
+def _method(benefit: Benefit) -> str:
+    if not benefit.method:
+        return ""
+    if benefit.method == DID:
+        count = len(benefit.control_queue_ids)
+        return f"against {count} control queue{'' if count == 1 else 's'}"
+    return "before and after on this queue alone, allowing for its weekday pattern"
+
+
+def _benefit_panel(
+    session: Session, viewer: User, suggestion: Suggestion, settings: Settings | None
+) -> BenefitPanel | None:
+    if suggestion.status is not Status.DELIVERED or not can_see_benefit(viewer, suggestion):
+        return None
+    benefit = session.get(Benefit, suggestion.id)
+    if benefit is None:
+        return BenefitPanel(None, "", "", None, (), 0)
+    metric = every_metric(settings).get(benefit.metric) if settings is not None else None
+    hours = benefit.metric == AGENT_HOURS
+    chart = before_after.before_after(
+        benefit.chart,
+        unit="h" if hours else benefit.unit,
+        label=metric.label if metric is not None else benefit.metric.replace("_", " "),
+        delivered_on=benefit.delivered_on,
+    )
+    others = [i for i in benefit.shared_with if i != suggestion.id]
+    visible = select(Suggestion.id).where(
+        col(Suggestion.id).in_(others), visibility.visible_clause(viewer)
+    )
+    shown = sorted(i for i in session.exec(visible).all() if i is not None) if others else []
+    return BenefitPanel(
+        benefit, reads.describe(benefit), _method(benefit), chart, shown, len(others) - len(shown)
+    )
+
+
 def detail_page(
     session: Session, *, viewer: User, suggestion_id: int, settings: Settings | None = None
 ) -> DetailPage:
@@ -263,6 +338,7 @@ def detail_page(
     if suggestion.duplicate_of_id is not None:
         found = session.get(Suggestion, suggestion.duplicate_of_id)
         target = found if found is not None and visibility.can_view(viewer, found) else None
+    hand = delivery.hand_delivered(session, suggestion)
     names = user_names(
         session,
         [
@@ -317,4 +393,8 @@ def detail_page(
         initiative=_initiative(session, viewer, suggestion),
         queue_data=data,
         mismatch_share=settings.kpis.mismatch_share if settings is not None else 0.25,
+        benefit=_benefit_panel(session, viewer, suggestion, settings),
+        may_deliver=allowed(viewer, Permission.TRIAGE)
+        and (suggestion.status is Status.ACCEPTED or hand),
+        hand_delivered=hand,
     )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from tracker.config import Settings
 from tracker.errors import PermissionDenied, ValidationFailed
-from tracker.models import Role, Status, StatusChange, Suggestion, User, Watch, utcnow
+from tracker.inputs import finite_number
+from tracker.models import Benefit, Role, Status, StatusChange, Suggestion, User, Watch, utcnow
 from tracker.permissions import Permission, allowed, require
 from tracker.services.kpis import queues
+from tracker.services.kpis.metrics import AGENT_HOURS, every_metric
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.inputs import SuggestionCreate
 
@@ -120,6 +124,50 @@ def clean_input(raw: Mapping[str, Any], *, areas: Sequence[str]) -> SuggestionCr
     return cleaned
 
 
+# What an idea is measured by (services/benefits): PMs choose, on the edit form and over PATCH.
+MEASURE_FIELDS = ("benefit_metric", "expected_benefit")
+# A bound against typos and overflow: no idea improves anything by a billion a week.
+EXPECTED_MAX = 1e9
+
+
+def may_set_measure(actor: User) -> bool:
+    return allowed(actor, Permission.EDIT_ANY_SUGGESTION) or allowed(actor, Permission.TRIAGE)
+
+
+def clean_measure(raw: Mapping[str, Any], *, metrics: Collection[str]) -> dict[str, Any]:
+    """The measure fields `raw` holds, checked: the metric ("" or agent_hours for agent hours,
+    else one of `metrics`) and the expected improvement a week (empty or null clears it).
+    ValidationFailed names each bad field."""
+    found: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    if "benefit_metric" in raw:
+        name = raw["benefit_metric"]
+        name = (name.strip() if isinstance(name, str) else name) or ""
+        if not isinstance(name, str) or (name not in metrics and name != AGENT_HOURS):
+            shown = str(name)[:40]
+            fields["benefit_metric"] = (
+                f"'{shown}' is not a metric; choose one of: {', '.join(sorted(metrics))}."
+            )
+        else:
+            found["benefit_metric"] = "" if name == AGENT_HOURS else name
+    if "expected_benefit" in raw:
+        value = raw["expected_benefit"]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            found["expected_benefit"] = None
+        elif isinstance(value, str) and not value.isascii():
+            fields["expected_benefit"] = "Expected benefit must be a number such as 12.5."
+        else:
+            try:
+                found["expected_benefit"] = finite_number(
+                    value, "expected_benefit", low=0, high=EXPECTED_MAX
+                )
+            except ValidationFailed as exc:
+                fields.update(exc.fields)
+    if fields:
+        raise ValidationFailed("Some fields need attention.", fields=fields)
+    return found
+
+
 def create_suggestion(
     session: Session, *, actor: User, raw: Mapping[str, Any], areas: Sequence[str]
 ) -> Suggestion:
@@ -174,13 +222,42 @@ def update_suggestion(
     suggestion_id: int,
     raw: Mapping[str, Any],
     areas: Sequence[str],
+    settings: Settings | None = None,
 ) -> Suggestion:
+    """Edit a suggestion. `raw` may also hold the MEASURE_FIELDS (PMs only: PermissionDenied
+    for anyone else), whose metric must be one of `settings`' (agent hours without them)."""
     suggestion = get_suggestion(session, actor=actor, suggestion_id=suggestion_id)
     if not can_edit(actor, suggestion):
         raise PermissionDenied("Only PMs can edit a suggestion once it has been decided.")
-    data = clean_input(raw, areas=areas)
+    if any(name in raw for name in MEASURE_FIELDS) and not may_set_measure(actor):
+        raise PermissionDenied("Only PMs decide what an idea is measured by.")
+    metrics = every_metric(settings) if settings is not None else {}
+    data: SuggestionCreate | None = None
+    measure: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    # Both checked before either fails, so every problem is shown in one round.
+    try:
+        data = clean_input(raw, areas=areas)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    try:
+        measure = clean_measure(raw, metrics=metrics)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if fields or data is None:
+        raise ValidationFailed("Some fields need attention.", fields=fields)
     for key, value in data.model_dump().items():
         setattr(suggestion, key, value)
+    if any(getattr(suggestion, key) != value for key, value in measure.items()):
+        for key, value in measure.items():
+            setattr(suggestion, key, value)
+        # What it is measured by changed: the next benefits pass measures it again.
+        session.execute(
+            update(Benefit)
+            .where(col(Benefit.suggestion_id) == suggestion.id)
+            .values(stale=True)
+            .execution_options(synchronize_session=False)
+        )
     queues.attach_to_idea(session, suggestion)
     if suggestion.confidential:
         # Same invariant as set_sharing: a confidential idea is never shared with vendors.
