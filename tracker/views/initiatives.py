@@ -14,6 +14,7 @@ from tracker.inputs import id_value, optional_id
 from tracker.models import Health, Initiative, User, utcnow
 from tracker.permissions import Permission, allowed, requires
 from tracker.services import ports
+from tracker.services.benefits import initiative_sums
 from tracker.services.digests import pages
 from tracker.services.jira_status import delivery
 from tracker.services.stories import drafts as stories
@@ -39,13 +40,30 @@ def _progress(session: Session, ids: list[int]) -> dict[int, delivery.Progress]:
     )
 
 
+def _benefits(session: Session, ids: list[int]) -> dict[int, initiative_sums.InitiativeBenefit]:
+    """What each initiative's delivered ideas saved, over those the viewer may see."""
+    viewer = current_user._get_current_object()
+    assert isinstance(viewer, User)
+    return initiative_sums.sums(
+        session,
+        actor=viewer,
+        initiative_ids=ids,
+        confidence=current_settings().benefits.confidence,
+    )
+
+
 @bp.get("")
 @requires(Permission.VIEW_INITIATIVES)
 def index() -> str:
     session = get_session()
     rows = initiatives.list_initiatives(session, actor=current_user)
-    progress = _progress(session, [row.initiative.id for row in rows if row.initiative.id])
-    return render_template("initiatives/index.html", rows=rows, progress=progress)
+    ids = [row.initiative.id for row in rows if row.initiative.id]
+    return render_template(
+        "initiatives/index.html",
+        rows=rows,
+        progress=_progress(session, ids),
+        benefits=_benefits(session, ids),
+    )
 
 
 def _with_choices(session: Session, form: InitiativeForm) -> InitiativeForm:
@@ -163,6 +181,7 @@ def _detail_page(
         ),
         drafts=drafts,
         progress=_progress(session, [initiative_id])[initiative_id],
+        benefit=_benefits(session, [initiative_id])[initiative_id],
         stuck_after_days=f"{current_app.config['SETTINGS'].sync.stuck_after_days:g}",
         health_form=health_form,
         pick_form=pick_form,

@@ -16,10 +16,12 @@ from sqlmodel import Field, SQLModel
 from tracker.api.schemas.common import Id, RequestBody, SuggestionPublic
 from tracker.models import Health, Initiative, StoryDraft, User
 from tracker.pagination import Page
+from tracker.services.benefits.totals import Total
 from tracker.services.stories.initiatives import GOAL_MAX, HEALTH_NOTE_MAX, NAME_MAX
 from tracker.services.suggestions.csv_import import MAX_ROWS
 
 if TYPE_CHECKING:
+    from tracker.services.benefits.initiative_sums import InitiativeBenefit
     from tracker.services.jira_status.delivery import Progress
     from tracker.services.stories.readiness import LintProblem
 
@@ -187,6 +189,50 @@ class InitiativeDelivery(SQLModel):
         )
 
 
+class BenefitTotalPublic(SQLModel):
+    """Agent hours a week over measured and inconclusive ideas; shares of one change add
+    their uncertainty, separate changes combine as independent."""
+
+    measured: float
+    ci_low: float
+    ci_high: float
+    expected: float = Field(description="What the same ideas were expected to save")
+    counted: int = Field(description="Ideas in the sum")
+    expected_missing: int = Field(description="Counted ideas without an estimate")
+    spans_zero: bool
+
+    @classmethod
+    def of(cls, total: Total | None) -> Self | None:
+        if total is None:
+            return None
+        return cls(
+            measured=round(total.measured, 2),
+            ci_low=round(total.low, 2),
+            ci_high=round(total.high, 2),
+            expected=round(total.expected, 2),
+            counted=total.counted,
+            expected_missing=total.expected_missing,
+            spans_zero=total.spans_zero,
+        )
+
+
+class InitiativeBenefitPublic(SQLModel):
+    """The initiative's delivered ideas and the agent hours they saved, over what the caller
+    may see."""
+
+    delivered: int = Field(description="Delivered ideas in it")
+    hours: BenefitTotalPublic | None = Field(description="Null until one is measured")
+    summary: str = Field(description="The sentence the initiative page shows")
+
+    @classmethod
+    def of(cls, found: InitiativeBenefit) -> Self:
+        return cls(
+            delivered=found.delivered,
+            hours=BenefitTotalPublic.of(found.total),
+            summary=found.summary,
+        )
+
+
 class InitiativePublic(SQLModel):
     id: int
     name: str
@@ -200,6 +246,9 @@ class InitiativePublic(SQLModel):
     created_at: datetime
     updated_at: datetime
     delivery: InitiativeDelivery
+    benefit: InitiativeBenefitPublic = Field(
+        description="What its delivered ideas saved, over those the caller may see"
+    )
 
     @classmethod
     def of(cls, initiative: Initiative, *, owner: User | None, **extra: Any) -> Self:
