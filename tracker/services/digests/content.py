@@ -10,7 +10,7 @@ database, item lists are LIMITed and carry a window count of the rest ("<section
 the suggestions the items point at are loaded once, with their Jira issue, at the end.
 
 Who sees what is digest_scope; stalled items, initiatives and the backlog are digest_standing;
-lead times are lead_times. Here:
+lead times are lead_times; "Measured this period" is digest_measured. Here:
 - A suggestion's Jira issue is its first pushed story.
 - Decisions are the StatusChange rows of the period to accepted, declined or duplicate (merged).
   A merge whose target the reader may not see shows neither the target nor the reason (which
@@ -41,6 +41,7 @@ from tracker.models import (
     StoryDraft,
     Suggestion,
 )
+from tracker.services.digests import measured as digest_measured
 from tracker.services.digests import refs as digest_refs
 from tracker.services.digests import standing as digest_standing
 from tracker.services.digests.scope import DigestScope, Links, resolve
@@ -97,8 +98,11 @@ def build(
     )
     top = digest_standing.backlog_top(session, scope, limit=digests.backlog_top)
     lead = lead_times.lead_times(session, scope=scope.suggestions, period_end=period_end)
+    measured, measured_total, benefit_total = digest_measured.section(
+        session, scope, start=period_start, end=period_end, settings=settings
+    )
 
-    sections = (new["items"], decisions, pushed, changes, delivered, stalled, top)
+    sections = (new["items"], decisions, pushed, changes, delivered, stalled, top, measured)
     wanted = [item["suggestion"] for section in sections for item in section]
     wanted += [decision["merged_into"] for decision in decisions]
     refs = digest_refs.load(session, scope, links, wanted)
@@ -156,6 +160,9 @@ def build(
         "lead_time_window_days": lead_times.WINDOW_DAYS,
         "queues_moved": moved,
         "queues_moved_more": moved_total - len(moved),
+        "measured": digest_refs.with_refs(measured, refs),
+        "measured_more": measured_total - len(measured),
+        "measured_total": benefit_total,
     }
 
 

@@ -30,6 +30,7 @@ SECTIONS_WITH_MORE = (
     "delivered",
     "stalled",
     "queues_moved",
+    "measured",
 )
 LEAD_TIME_STEPS = (
     ("submitted_to_decided", "Submitted to decided"),
@@ -116,11 +117,14 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
         "stalled",
         "initiatives",
         "queues_moved",
+        "measured",
     ):
         c[key] = c.get(key) or []
     for key in SECTIONS_WITH_MORE:
         c[f"{key}_more"] = int(c.get(f"{key}_more") or 0)
     c["backlog_top"] = c.get("backlog_top") or []
+    # "Measured this period": the total line is the PMs' and stakeholders' (None for others).
+    c["measured_total"] = c.get("measured_total") or None
     lead = c.get("lead_times") or {}
     empty = {"count": 0, "median_days": None, "p90_days": None}
     c["lead_times"] = {key: lead.get(key) or empty for key, _ in LEAD_TIME_STEPS}
@@ -134,7 +138,9 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
 
 def is_quiet(c: dict[str, Any]) -> bool:
     """Nothing happened in the period (the standing sections may still have rows)."""
-    happened = (c[key] for key in ("decisions", "pushed", "status_changes", "delivered"))
+    happened = (
+        c[key] for key in ("decisions", "pushed", "status_changes", "delivered", "measured")
+    )
     return not any((c["new_suggestions"]["total"], *happened))
 
 
