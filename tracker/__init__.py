@@ -24,6 +24,9 @@ from tracker.views import (
     account,
     admin,
     backlog,
+    benefits,
+    checkins,
+    deliveries,
     digests,
     home,
     hooks,
@@ -122,6 +125,9 @@ def _register_blueprints(app: Flask) -> None:
         queues.bp,
         kpi_imports.bp,
         kpi_loads.bp,
+        benefits.bp,
+        checkins.bp,
+        deliveries.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

@@ -61,6 +61,15 @@ class JsonRoute:
         return f"{self.method} {self.prefix}{self.path}"
 
 
+_BENEFIT_QUERY = {
+    "area": "Content spam",
+    "organisation": "internal",
+    "quarter": "2026-Q1",
+    "state": "measured",
+    "page": "1",
+    "per_page": "10",
+}
+
 API: tuple[JsonRoute, ...] = (
     JsonRoute("GET", "/me"),
     JsonRoute("GET", "/queues"),
@@ -132,6 +141,11 @@ API: tuple[JsonRoute, ...] = (
         },
     ),
     JsonRoute("GET", "/suggestions/{suggestion_id}"),
+    JsonRoute("GET", "/suggestions/{suggestion_id}/benefit"),
+    JsonRoute(
+        "POST", "/suggestions/{suggestion_id}/delivered", {"on": "2026-03-02", "note": "Live."}
+    ),
+    JsonRoute("GET", "/benefits", query=_BENEFIT_QUERY),
     JsonRoute("PATCH", "/suggestions/{suggestion_id}", SUGGESTION),
     JsonRoute("GET", "/suggestions/{suggestion_id}/comments"),
     JsonRoute("POST", "/suggestions/{suggestion_id}/comments", {"body": "Same here."}),
@@ -258,6 +272,29 @@ FORMS: tuple[Form, ...] = (
     ),
     Form("queues.merge", "POST", "/queues/merge", {"source_ids": ["2"], "target_id": "1"}),
     Form("suggestions.mine", "GET", "/suggestions/mine", {"page": "1", "per_page": "5"}),
+    Form("benefits.index", "GET", "/benefits", _BENEFIT_QUERY),
+    Form(
+        "deliveries.mark_delivered",
+        "POST",
+        "/suggestions/{suggestion_id}/delivered",
+        {"on": "2026-03-02", "note": "Live."},
+    ),
+    Form("benefits.export_csv", "GET", "/benefits/export.csv", _BENEFIT_QUERY),
+    Form("benefits.export_markdown", "GET", "/benefits/export.md", _BENEFIT_QUERY),
+    Form("checkins.index", "GET", "/organisations/checkins"),
+    Form("checkins.show", "GET", "/organisations/{organisation_id}/checkin"),
+    Form("checkins.show", "GET", "/organisations/{organisation_id}/checkin", role=Role.VENDOR),
+    Form("checkins.export", "GET", "/organisations/{organisation_id}/checkin.md"),
+    Form(
+        "checkins.record",
+        "POST",
+        "/organisations/{organisation_id}/checkin",
+        {
+            "held_on": "2026-01-05",
+            "notes": "Went through the refund backlog.",
+            "open_questions": "Can you share handle times?",
+        },
+    ),
     Form("digests.index", "GET", "/digests", {"audience": "internal", "page": "1"}),
     Form("digests.markdown", "GET", "/digests/{digest_id}.md", {"download": "1"}),
     Form("jira.pushes", "GET", "/jira/pushes", {"page": "1", "per_page": "5"}),

@@ -9,7 +9,9 @@ from __future__ import annotations
 from tracker.api import (
     accounts,
     backlog,
+    benefits,
     decisions,
+    deliveries,
     document,
     engagement,
     imports,
@@ -26,8 +28,10 @@ from tracker.api.common import bp
 __all__ = [
     "accounts",
     "backlog",
+    "benefits",
     "bp",
     "decisions",
+    "deliveries",
     "document",
     "engagement",
     "imports",

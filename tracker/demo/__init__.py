@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker.config import Settings
+from tracker.demo import benefits as demo_benefits
 from tracker.demo import delivery, digests, kpis, timeline
 from tracker.demo.ideas import IDEAS
 from tracker.models import (
@@ -186,10 +187,16 @@ def load(session: Session, *, settings: Settings, seed: int = 7) -> DemoSummary:
     )
     timeline.retime(session, ideas=created, period_end=period_end, now=now, rng=rng)
     session.flush()
+    by_hand = demo_benefits.deliver_by_hand(
+        session, pm=pm, ideas=created, settings=settings, now=now
+    )
     # After the retiming: the level shift follows the delivered idea's real delivery day.
-    ops = kpis.load(session, organisations=orgs, today=now.date(), now=now, seed=seed)
+    ops = kpis.load(
+        session, organisations=orgs, today=now.date(), now=now, seed=seed, effects=by_hand
+    )
     # The nightly scan's findings, so the spike and the shift show as signals straight away.
     signal_scan.scan(session, settings=settings, today=now.date())
+    demo_benefits.measure_all(session, settings=settings, now=now)
     _follow_areas(session, stakeholders[1], settings)
     prepared = digests.prepare_last_week(session, settings=settings, period_end=period_end, now=now)
     return DemoSummary(

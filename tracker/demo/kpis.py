@@ -10,7 +10,7 @@ chunk, as about 110,000 rows would take a minute through the ORM.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -59,8 +59,10 @@ def load(
     today: date,
     now: datetime,
     seed: int = 11,
+    effects: Mapping[int, tuple[datetime, float]] | None = None,
 ) -> KpiDemo:
-    """Link vendors to queues and store a year of daily KPIs up to yesterday for every queue."""
+    """Link vendors to queues and store a year of daily KPIs up to yesterday for every queue.
+    `effects`: queue id -> (a delivery, the share of tickets still reaching agents after it)."""
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     found = session.exec(select(Queue).order_by(col(Queue.id))).all()
     _link_vendors(session, found, organisations)
@@ -75,8 +77,12 @@ def load(
         assert queue.id is not None
         level = _level(first_idea.get(queue.id), rng)
         shift_day = shifted[1] if shifted is not None and shifted[0] == queue.id else None
+        factor = SHIFT_FACTOR
         if shift_day is not None:
             shift = (queue.name, shift_day)
+        if effects and queue.id in effects:
+            delivered, factor = effects[queue.id]
+            shift_day = delivered.date() + timedelta(days=1)
         spikes = {spike_day: SPIKE_FACTORS[0], spike_day + timedelta(days=1): SPIKE_FACTORS[1]}
         for values in _days(
             queue.id,
@@ -85,6 +91,7 @@ def load(
             today=today,
             spikes=spikes if queue.id == spike_queue.id else {},
             shift_day=shift_day,
+            factor=factor,
         ):
             batch.extend({**value, "source": "demo", "updated_at": now} for value in values)
             if len(batch) >= CHUNK:
@@ -154,6 +161,7 @@ def _days(
     today: date,
     spikes: dict[date, float],
     shift_day: date | None,
+    factor: float = SHIFT_FACTOR,
 ) -> Iterator[list[dict[str, Any]]]:
     """Each day's six values, oldest first, ending yesterday."""
     for offset in range(DAYS, 0, -1):
@@ -163,7 +171,7 @@ def _days(
         manual *= max(0.5, rng.gauss(1, 0.06)) * spike
         incoming = manual / level.manual_share * max(0.5, rng.gauss(1, 0.03))
         if shift_day is not None and day >= shift_day:
-            manual *= SHIFT_FACTOR  # automated now: incoming stays, fewer reach agents
+            manual *= factor  # automated now: incoming stays, fewer reach agents
         manual_solved = manual * rng.uniform(0.95, 0.99)
         solved = manual_solved + (incoming - manual) * rng.uniform(0.97, 1.0)
         weekend = 1.08 if day.weekday() >= 5 else 1.0

@@ -8,6 +8,8 @@ from tests.tracker.routes import ALL, CONTRIBUTORS, PRODUCT, Row
 ROWS: dict[str, Row] = {
     "api.suggestion_create": ("POST", "/api/v1/suggestions", CONTRIBUTORS),
     "api.suggestion_detail": ("GET", "/api/v1/suggestions/999", ALL),
+    "api.suggestion_benefit": ("GET", "/api/v1/suggestions/999/benefit", ALL),
+    "api.delivered_create": ("POST", "/api/v1/suggestions/999/delivered", PRODUCT),
     "api.suggestion_update": ("PATCH", "/api/v1/suggestions/999", CONTRIBUTORS),
     "api.suggestion_similar": ("GET", "/api/v1/suggestions/similar?title=refund", ALL),
     "api.suggestion_mine": ("GET", "/api/v1/suggestions/mine", ALL),
