@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tracker.config import Settings
-from tracker.models import Status, Suggestion, User
+from tracker.models import Status, StatusChange, Suggestion, User
 from tracker.services.benefits import delivery, measure
 
 
@@ -67,8 +67,28 @@ def deliver_by_hand(
             now=now,
             settings=settings,
         )
+        _retime_history(session, idea, delivered=done.delivered_at)
         taken[idea.queue_id] = (done.delivered_at, plan.factor)
     return taken
+
+
+def _retime_history(session: Session, idea: Suggestion, *, delivered: datetime) -> None:
+    """Its history in the order it happened: submitted, decided, then delivered months ago
+    (the PM recorded the delivery on that day, as teams do when they keep the tracker)."""
+    changes = session.exec(
+        select(StatusChange)
+        .where(StatusChange.suggestion_id == idea.id)
+        .order_by(col(StatusChange.id))
+    ).all()
+    decided = idea.decided_at or delivered
+    for change in changes:
+        if change.to_status == Status.DELIVERED.value:
+            change.created_at = delivered
+        elif change.from_status is None:
+            change.created_at = idea.created_at
+        else:
+            change.created_at = decided
+        session.add(change)
 
 
 def _one_per_queue(ideas: Sequence[Suggestion]) -> list[Suggestion]:

@@ -13,7 +13,7 @@ from tracker.db import get_session
 from tracker.models import User, utcnow
 from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
-from tracker.services.benefits import portfolio, portfolio_exports
+from tracker.services.benefits import calibration, portfolio, portfolio_exports
 from tracker.services.benefits.reads import figure
 
 bp = Blueprint("benefits", __name__, url_prefix="/benefits")
@@ -63,6 +63,7 @@ def index() -> str:
     return render_template(
         "benefits/index.html",
         found=found,
+        calibration=calibration.table(get_session(), viewer=_actor(), settings=current_settings()),
         filters=found.filters,
         figure=figure,
         total_words=portfolio_exports.total_words,

@@ -231,3 +231,22 @@ def test_statements_do_not_grow_with_the_ideas(
     with counted(app) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few), (len(few), len(many))
+
+
+def test_how_estimates_held_up_by_source_and_area(
+    client: TrackerClient, login_as: Callable[..., User], world: dict[str, Any]
+) -> None:
+    login_as(Role.PM)
+    page = client.get("/benefits").text
+    assert "How estimates held up" in page
+    assert "Ideas from Acme" in page
+    assert "Ideas from Globex" in page
+
+
+def test_a_vendor_sees_how_only_its_own_estimates_held_up(
+    client: TrackerClient, world: dict[str, Any]
+) -> None:
+    assert client.login(world["acme"].email).status_code == 302
+    page = client.get("/benefits").text
+    assert "Ideas from Acme" in page
+    assert "Globex" not in page

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from tracker.services.kpis.charts import Tick, compact, nice_step, y_scale
@@ -184,10 +184,11 @@ def before_after(
     x_ticks = _x_ticks(weeks, slot)
     delivered_x = None
     if delivered_on is not None:
-        monday = delivered_on - timedelta(days=delivered_on.weekday())
+        # Weeks run from the window's first day, any weekday: mark the day inside its week.
         for index, (day, _, _) in enumerate(weeks):
-            if day == monday:
-                delivered_x = round(LEFT + slot * (index + 0.5), 1)
+            into = (delivered_on - day).days
+            if 0 <= into < 7:
+                delivered_x = round(LEFT + slot * (index + into / 7), 1)
     return BeforeAfter(
         bars=bars,
         levels=levels,
