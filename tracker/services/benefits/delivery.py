@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
 from tracker.config import Settings
@@ -160,3 +161,20 @@ def mark_delivered(
     if settings.benefits.enabled:
         measure.refresh(session, settings=settings, now=now, suggestion_ids=[suggestion_id])
     return Delivered(suggestion, change, on, moment, corrected)
+
+
+def recorded_between(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A WHERE clause on Suggestion: delivered by hand with the delivery recorded in
+    [start, end). A PM often records a delivery days after it happened; digests of the week it
+    was recorded report it, as they would a Jira delivery synced that week."""
+    return and_(
+        col(Suggestion.status) == Status.DELIVERED,
+        exists().where(
+            col(StatusChange.suggestion_id) == col(Suggestion.id),
+            col(StatusChange.to_status) == Status.DELIVERED.value,
+            col(StatusChange.from_status) == Status.ACCEPTED.value,
+            col(StatusChange.actor_id).is_not(None),
+            col(StatusChange.created_at) >= start,
+            col(StatusChange.created_at) < end,
+        ),
+    )

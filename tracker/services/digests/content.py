@@ -41,6 +41,7 @@ from tracker.models import (
     StoryDraft,
     Suggestion,
 )
+from tracker.services.benefits.delivery import recorded_between
 from tracker.services.digests import measured as digest_measured
 from tracker.services.digests import refs as digest_refs
 from tracker.services.digests import standing as digest_standing
@@ -177,6 +178,7 @@ def title(period_start: datetime, period_end: datetime, zone: str) -> str:
 class _Window:
     def __init__(self, start: datetime, end: datetime) -> None:
         self.start, self.end = start, end
+        self.bounds = (start, end)
 
     def holds(self, column: Any) -> ColumnElement[bool]:
         return and_(column >= self.start, column < self.end)
@@ -401,7 +403,10 @@ def _delivered(
             func.count().over(),
             func.sum(hours).over(),
         )
-        .where(window.holds(col(Suggestion.delivered_at)), scope.suggestions)
+        .where(
+            or_(window.holds(col(Suggestion.delivered_at)), recorded_between(*window.bounds)),
+            scope.suggestions,
+        )
         .order_by(col(Suggestion.delivered_at).desc(), col(Suggestion.id).desc())
         .limit(LIST_LIMIT)
     ).all()

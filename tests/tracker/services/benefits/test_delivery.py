@@ -5,7 +5,7 @@ hostile days are refused with a sentence naming the field."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -245,3 +245,21 @@ def test_a_manual_delivery_notifies_and_is_in_the_digest_like_a_jira_one(
     content = digest_content_of(app, Audience.PM, "all", **week)
     assert [item["suggestion"]["id"] for item in content["delivered"]] == [idea]
     assert content["summary"]["delivered"] == 1
+
+
+def test_a_delivery_recorded_late_is_in_the_digest_of_the_week_it_was_recorded(
+    app: Flask, make_user: Callable[..., User], pm: User
+) -> None:
+    """Recorded today for a day months ago: the week it happened has been sent already, so the
+    week it was recorded reports it (with its real day); a correction later is no news."""
+    idea = accepted(app, make_user(Role.SUBMITTER), pm)
+    deliver(app, pm, idea, date(2026, 3, 2), "Macro live.")
+    now = datetime.now(UTC)
+    this_week = {"start": now - timedelta(days=7), "end": now + timedelta(minutes=1)}
+    content = digest_content_of(app, Audience.PM, "all", **this_week)
+    assert [item["suggestion"]["id"] for item in content["delivered"]] == [idea]
+    assert content["delivered"][0]["at"].startswith("2026-03-02")
+
+    deliver(app, pm, idea, date(2026, 3, 3), "Corrected: went live a day later.")
+    later = {"start": now, "end": now + timedelta(days=7)}
+    assert digest_content_of(app, Audience.PM, "all", **later)["delivered"] == []
