@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.inputs import clean_text
 from tracker.models import (
+    Benefit,
     KpiSignal,
     KpiValue,
     Organisation,
@@ -252,6 +253,14 @@ def merge_queues(
         .values(queue_id=target.id, queue=target.name)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
+    # Measurements follow their ideas, and the merged series changes what they compare: the
+    # scheduler measures them again.
+    session.execute(
+        update(Benefit)
+        .where(col(Benefit.queue_id).in_([*ids, target_key]))
+        .values(queue_id=target_key, stale=True)
+        .execution_options(synchronize_session=False)
+    )
     organisations = set(organisations_of(session, [target_key]).get(target_key, []))
     organisation_ids = {org.id for org in organisations} | {
         org.id for orgs in organisations_of(session, ids).values() for org in orgs

@@ -15,6 +15,7 @@ from tests.helpers.kpis import make_queue, put_values
 from tracker import db
 from tracker.models import Benefit, BenefitState, LoadChannel, Role, Status, User
 from tracker.services.benefits import measure, refresh
+from tracker.services.kpis import queues
 from tracker.services.kpis.ingest import KpiRow, load_rows
 
 DELIVERED = date(2026, 6, 1)  # a Monday; work by hand started 18 May, pre window from 23 March
@@ -239,3 +240,23 @@ def test_the_scheduler_picks_new_stale_and_yesterdays_waiting_rows_and_drops_reo
     with db.session_scope(app) as session:
         assert session.get(Benefit, reopened.id) is None
         assert refresh.due(session, settings=settings, now=AFTER) == []
+
+
+def test_merging_the_ideas_queue_keeps_its_measurement_and_measures_it_again(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    author, pm = make_user(Role.SUBMITTER), make_user(Role.PM)
+    stray = _queue(app, "spam appeals (old name)", _solved(drop_from=DELIVERED, drop=0.2))
+    target = make_queue(app, "Spam appeals")
+    idea = _deliver(app, author, stray)
+    _measure(app)
+    with db.session_scope(app) as session:
+        queues.merge_queues(
+            session, actor=session.merge(pm), source_ids=[stray], target_id=target.id or 0
+        )
+    row = _row(app, idea)
+    assert (row.queue_id, row.stale) == (target.id, True)
+    with db.session_scope(app) as session:
+        refresh.run_due(session, settings=app.config["SETTINGS"], now=AFTER)
+    row = _row(app, idea)
+    assert (row.queue_id, row.stale, row.state) == (target.id, False, "measured")
