@@ -14,6 +14,7 @@ from tracker.api.schemas.benefits import (
     BenefitHeadline,
     BenefitItemPublic,
     BenefitPortfolioPublic,
+    CalibrationPublic,
     SuggestionBenefitPublic,
 )
 from tracker.api.schemas.planning import BenefitTotalPublic, page_fields
@@ -21,7 +22,7 @@ from tracker.config import current_settings
 from tracker.db import get_session
 from tracker.models import BenefitState, Suggestion
 from tracker.permissions import Permission, requires
-from tracker.services.benefits import portfolio, reads
+from tracker.services.benefits import calibration, portfolio, reads
 
 TAG = "benefits"
 _TEXT = {"type": "string", "maxLength": portfolio.AREA_MAX}
@@ -80,6 +81,7 @@ def benefit_portfolio() -> Response:
         per_page=per_page,
         confidence=settings.benefits.confidence,
     )
+    table = calibration.table(get_session(), viewer=actor(), settings=settings)
     return to_json(
         BenefitPortfolioPublic(
             **page_fields(found.page),
@@ -96,5 +98,6 @@ def benefit_portfolio() -> Response:
             by_quarter=[BenefitGroupPublic.of(g) for g in found.by_quarter],
             items=[BenefitItemPublic.of(row) for row in found.page.items],
             filters=filters.as_args(),
+            calibration=[CalibrationPublic.of(row) for row in table.by_source + table.by_area],
         )
     )

@@ -78,5 +78,11 @@ def test_mark_delivered_load_kpis_and_read_the_measured_benefit(
     assert client.get(f"/api/v1/suggestions/{idea}/benefit", headers=theirs).status_code == 404
     portfolio = client.get("/api/v1/benefits", headers=theirs).get_json()
     assert [item["suggestion_id"] for item in portfolio["items"]] == []
+    assert portfolio["calibration"] == []
     mine = client.get("/api/v1/benefits", headers=ours).get_json()
     assert [item["suggestion_id"] for item in mine["items"]] == [idea]
+    # How Northwind's estimates held up: its own row and its area's, from its own ideas.
+    (source, area) = mine["calibration"]
+    assert (source["kind"], source["label"], source["count"]) == ("source", "Northwind BPO", 1)
+    assert abs(source["ratio"] - benefit["measured_hours_per_week"] / (expected or 1)) < 0.01
+    assert (area["kind"], area["label"]) == ("area", "Scams and fraud")

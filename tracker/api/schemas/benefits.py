@@ -11,6 +11,7 @@ from typing import Self
 from sqlmodel import Field, SQLModel
 
 from tracker.api.schemas.planning import BenefitTotalPublic, PageInfo
+from tracker.services.benefits.calibration import Ratio
 from tracker.services.benefits.portfolio import Group, PortfolioRow
 
 
@@ -124,6 +125,32 @@ class BenefitItemPublic(SQLModel):
         )
 
 
+class CalibrationPublic(SQLModel):
+    """How one source's or area's estimates held up: measured over expected agent hours."""
+
+    kind: str = Field(description="source (internal agents or a vendor organisation) or area")
+    label: str
+    organisation_id: int | None
+    ratio: float = Field(description="Measured over expected, over `count` ideas")
+    measured_hours_per_week: float
+    expected_hours_per_week: float
+    count: int
+    enough: bool = Field(description="Enough measured ideas to suggest a confidence")
+
+    @classmethod
+    def of(cls, row: Ratio) -> Self:
+        return cls(
+            kind=row.kind,
+            label=row.label,
+            organisation_id=row.organisation_id,
+            ratio=round(row.ratio, 3),
+            measured_hours_per_week=round(row.measured, 2),
+            expected_hours_per_week=round(row.expected, 2),
+            count=row.count,
+            enough=row.enough,
+        )
+
+
 class BenefitPortfolioPublic(PageInfo):
     totals: BenefitHeadline
     by_area: list[BenefitGroupPublic]
@@ -136,3 +163,7 @@ class BenefitPortfolioPublic(PageInfo):
     by_quarter: list[BenefitGroupPublic] = Field(description="Latest quarter first")
     items: list[BenefitItemPublic] = Field(description="Latest delivery first")
     filters: dict[str, str] = Field(description="The filters applied")
+    calibration: list[CalibrationPublic] = Field(
+        description="Per source and per area, over every delivered idea the caller may see "
+        "(vendor staff: their own organisation's); not narrowed by the filters"
+    )
