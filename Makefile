@@ -29,8 +29,9 @@ run: $(VENV)/.installed
 ifdef DEMO
 	$(BIN)/tracker demo load
 endif
-	$(BIN)/tracker users ensure-admin
-	TRACKER_SCHEDULER__EMBEDDED=true $(BIN)/tracker serve --host $(HOST) --port $(PORT)
+	@# serve checks the port, then makes the first admin and ends its start-up with a box
+	@# showing the address, the admin's email and the password (or how to set one).
+	TRACKER_SCHEDULER__EMBEDDED=true $(BIN)/tracker serve --host $(HOST) --port $(PORT) --ensure-admin
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -20,9 +20,16 @@ def create_user(tracker, email: str, role: str = "submitter", *extra: str, expec
 
 
 def listed(tracker) -> dict[str, list[str]]:
-    """`users list` as email -> [role, state]."""
+    """`users list` as email -> [role, state] (the role as `--role` takes it)."""
     lines = tracker("users", "list").output.splitlines()
-    return {line.split()[0]: line.split()[1:] for line in lines if line.strip()}
+    if lines[0].startswith("No users yet"):
+        return {}
+    roles = {role.label: role.value for role in Role}
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[1:] if line.strip()]
+    return {
+        email: [roles[label], "active" if active == "yes" else "deactivated"]
+        for _name, email, label, _organisation, active in rows
+    }
 
 
 def stored_user(app, email: str) -> User:
@@ -40,7 +47,8 @@ def test_users_create_with_password_option_then_list(tracker, client):
     assert client.login("pat@example.com").status_code == 302
 
 
-def test_users_create_prompts_for_the_password_twice(tracker, client):
+def test_users_create_prompts_for_the_password_twice(tracker, client, monkeypatch):
+    monkeypatch.setattr("tracker.cli.users._interactive", lambda: True)
     result = tracker(
         "users", "create", "--email", "sam@example.com", "--name", "Sam", "--role", "submitter",
         input=f"{PASSWORD}\n{PASSWORD}\n",

@@ -8,6 +8,8 @@ ROWS: dict[str, Row] = {
     "initiatives.health": ("POST", "/initiatives/999/health", PRODUCT),
     "initiatives.add_suggestion": ("POST", "/initiatives/999/suggestions", PRODUCT),
     "initiatives.remove_suggestion": ("POST", "/initiatives/999/suggestions/999/remove", PRODUCT),
+    "initiatives.follow": ("POST", "/initiatives/999/follow", INTERNAL),
+    "initiatives.unfollow": ("POST", "/initiatives/999/unfollow", INTERNAL),
     "stories.index": ("GET", "/stories", READERS_OF_STORIES),
     "stories.generate": ("POST", "/stories/generate/999", PRODUCT),
     "stories.generate_selected": ("POST", "/stories/generate", PRODUCT),

@@ -177,6 +177,20 @@ def change_password(
     session.flush()
 
 
+def set_password(session: Session, *, user: User, new: str) -> None:
+    """A password an operator sets for `user` (`tracker users set-password`), no current one
+    asked: the same rules as a change. Every session of theirs ends, as after a change, and
+    their sign-in locks are lifted so they can use it at once."""
+    problem = passwords.password_problem(new)
+    if problem:
+        raise ValidationFailed("The new password is too weak.", fields={"password": problem})
+    user.password_hash = passwords.hash_password(new)
+    sessions.end_sessions(session, user=user)
+    session.execute(delete(SignInFailure).where(col(SignInFailure.email) == user.email))
+    session.add(user)
+    session.flush()
+
+
 def ensure_admin(session: Session, *, email: str, password: str | None) -> tuple[User, str | None]:
     """The first admin: created if no active admin exists. Returns it and a generated password."""
     existing = session.exec(

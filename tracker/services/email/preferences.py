@@ -26,6 +26,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.permissions import Permission, require
 
 Kind = Literal["notifications", "digests"]
 KINDS: tuple[Kind, ...] = ("notifications", "digests")
@@ -216,6 +217,26 @@ def set_preferences(
             session.add(AreaSubscription(user_id=user.id or 0, area=area))
     _store(session, user.id or 0, notifications=notifications, digests=digests)
     return get_preferences(session, user=user)
+
+
+def follow_initiative(session: Session, *, user: User, initiative_id: int) -> str:
+    """Follow an initiative (its progress joins the person's digest); returns its name.
+    Following twice is no error. NotFound when there is no such initiative; PermissionDenied
+    for anyone who may not see initiatives (vendor staff)."""
+    require(user, Permission.VIEW_INITIATIVES, "Only people who see initiatives follow them.")
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(f"Initiative {initiative_id} does not exist.")
+    followed = session.exec(
+        select(InitiativeStakeholder.id).where(
+            InitiativeStakeholder.user_id == user.id,
+            InitiativeStakeholder.initiative_id == initiative_id,
+        )
+    ).first()
+    if followed is None:
+        session.add(InitiativeStakeholder(initiative_id=initiative_id, user_id=user.id or 0))
+        session.flush()
+    return initiative.name
 
 
 def unfollow_initiative(session: Session, *, user: User, initiative_id: int) -> str:

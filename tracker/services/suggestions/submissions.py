@@ -20,6 +20,14 @@ from tracker.services.kpis.metrics import AGENT_HOURS, every_metric
 from tracker.services.suggestions import visibility
 from tracker.services.suggestions.inputs import SuggestionCreate
 
+# Numbers as people write them: "1,200" like CSV import and the score form accept. Only ASCII
+# digits in well-formed groups of three lose their commas, so "1,2" stays an error rather than
+# 12; "1.200" is 1.2 (the dot is the decimal point everywhere in the tracker) and "1 200" is
+# refused, as a space is no separator anywhere else either.
+_NUMBER_FIELDS = frozenset(
+    {"weekly_volume", "handle_time_minutes", "minutes_saved_per_ticket", "automation_share"}
+)
+_THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _URLISH = re.compile(r"^(https?://\S+|[A-Z][A-Z0-9]+-\d+|#?\d{3,}|[\w.-]+/\S+)$")
 _LABELS = {
     "title": "Title",
@@ -87,6 +95,8 @@ def clean_input(raw: Mapping[str, Any], *, areas: Sequence[str]) -> SuggestionCr
     for key, value in list(data.items()):
         if isinstance(value, str):
             data[key] = value.strip()
+            if key in _NUMBER_FIELDS and _THOUSANDS.fullmatch(data[key]):
+                data[key] = data[key].replace(",", "")
             if data[key] == "" and key not in ("title", "problem", "proposed_change", "area"):
                 data[key] = SuggestionCreate.model_fields[key].get_default(
                     call_default_factory=True
