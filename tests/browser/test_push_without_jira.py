@@ -30,7 +30,9 @@ RICE = {"reach": "400", "impact": "2", "confidence": "80", "effort": "1"}
 
 
 def ready_story(app: Flask, agent: User, pm: User, title: str) -> int:
-    suggestion = seed_suggestion(app, agent, title=title)
+    # With its evidence: a story drafted from an idea with none is flagged as boilerplate.
+    evidence = {"queue": "Spam appeals", "weekly_volume": "1200", "handle_time_minutes": "6"}
+    suggestion = seed_suggestion(app, agent, title=title, minutes_saved_per_ticket="4", **evidence)
     score_and_accept(app, pm, suggestion, RICE)
     draft = seed_story_draft(app, pm, suggestion)
     assert draft.id is not None

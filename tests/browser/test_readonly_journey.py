@@ -88,7 +88,7 @@ def test_stakeholder_reads_everything_and_changes_nothing(
     page.get_by_role("link", name="Preview in Jira", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Preview in Jira")
     expect(page.get_by_role("region", name="Jira Cloud")).to_contain_text(
-        "As a support agent, I want close tickets from known spam bots without an agent"
+        "As a support agent, I want to close tickets from known spam bots without an agent"
     )
     expect(page.get_by_role("region", name="Jira Data Center").locator("pre")).to_contain_text(
         "*Given*"

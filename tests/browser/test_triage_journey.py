@@ -105,7 +105,7 @@ def test_pm_triages_accepts_and_drafts_a_ready_story(
         f"Draft generated from suggestion #{suggestion.id}"
     )
     expect(page.get_by_label("Summary", exact=True)).to_have_value(TITLE)
-    expect(page.get_by_label("Given, criterion 1")).to_have_value("a ticket in Spam (EN)")
+    expect(page.get_by_label("Given, criterion 1")).to_have_value("a ticket in the Spam (EN) queue")
 
     # Break it: no benefit. Saving is allowed, marking ready is not.
     page.get_by_label("So that", exact=True).fill("")
@@ -123,7 +123,7 @@ def test_pm_triages_accepts_and_drafts_a_ready_story(
     expect(page.locator(".state").first).to_have_text("Draft")
 
     # Fix it and mark it ready.
-    benefit.fill("agents stop closing bot spam by hand")
+    benefit.fill("agents close 500 fewer bot spam tickets a week by hand")
     page.get_by_role("button", name="Save draft", exact=True).click()
     expect(checks).to_contain_text("All checks pass.")
     checks.get_by_role("button", name="Mark ready", exact=True).click()
@@ -136,19 +136,19 @@ def test_pm_triages_accepts_and_drafts_a_ready_story(
     expect(page.get_by_role("heading", level=1)).to_have_text("Preview in Jira")
     cloud = page.get_by_role("region", name="Jira Cloud")
     expect(cloud).to_contain_text(
-        "As a support agent, I want close tickets from known spam bots without an agent, "
-        "so that agents stop closing bot spam by hand."
+        "As a support agent, I want to close tickets from known spam bots without an agent, "
+        "so that agents close 500 fewer bot spam tickets a week by hand."
     )
     expect(cloud.get_by_role("heading", name="Acceptance criteria")).to_be_visible()
     expect(cloud.get_by_role("listitem").first).to_have_text(
-        "Given a ticket in Spam (EN) When the agent handles it "
-        "Then the new process applies without extra manual steps"
+        "Given a ticket in the Spam (EN) queue When an agent handles it after the change is live "
+        "Then the agent finishes it without the manual step"
     )
     wiki = page.get_by_role("region", name="Jira Data Center").locator("pre")
     expect(wiki).to_contain_text("h3. Acceptance criteria")
     expect(wiki).to_contain_text(
-        "# *Given* a ticket in Spam (EN) *When* the agent handles it "
-        "*Then* the new process applies without extra manual steps"
+        "# *Given* a ticket in the Spam (EN) queue *When* an agent handles it after the change "
+        "is live *Then* the agent finishes it without the manual step"
     )
     expect(wiki).to_contain_text(f"/suggestions/{suggestion.id}]")
     # The only error answer on the way is the refused "Mark ready" (422).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
@@ -16,6 +16,7 @@ from tracker.permissions import Permission, allowed, requires
 from tracker.services import ports
 from tracker.services.benefits import initiative_sums
 from tracker.services.digests import pages
+from tracker.services.email import preferences
 from tracker.services.jira_status import delivery
 from tracker.services.stories import drafts as stories
 from tracker.services.stories import initiatives
@@ -158,13 +159,17 @@ def _detail_page(
             formdata=None, data={"health": initiative.health, "note": initiative.health_note}
         )
     if pick_form is None:
-        pick_form = SuggestionPickForm(formdata=None)
+        # "Add to initiative" on an accepted idea's page comes here with the idea pre-selected.
+        pick_form = SuggestionPickForm(
+            formdata=None, data={"suggestion_id": request.args.get("suggestion_id", "")}
+        )
     pick_form.suggestion_id.choices = (
         suggestion_choices(initiatives.joinable_suggestions(session, actor=current_user))
         if manage
         else []
     )
     owner = initiatives.owner_of(session, initiative=initiative)
+    stakeholders = initiatives.stakeholders_of(session, initiative=initiative)
     digest = (
         pages.latest_showing_initiative(session, viewer=current_user, initiative_id=initiative_id)
         if allowed(current_user, Permission.VIEW_DIGESTS)
@@ -175,7 +180,8 @@ def _detail_page(
         initiative=initiative,
         health=Health(initiative.health),
         owner=owner,
-        stakeholders=initiatives.stakeholders_of(session, initiative=initiative),
+        stakeholders=stakeholders,
+        following=any(person.id == current_user.id for person in stakeholders),
         suggestions=initiatives.suggestions_in(
             session, actor=current_user, initiative_id=initiative_id
         ),
@@ -256,4 +262,27 @@ def remove_suggestion(initiative_id: int, suggestion_id: int) -> Response | tupl
         return _detail_page(initiative_id, error=exc.message, status=exc.status_code)
     ports.wake_push_worker(current_app)  # its pushed stories leave the epic in Jira
     flash(f"#{suggestion.id} {suggestion.title} left the initiative.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+
+
+@bp.post("/<int:initiative_id>/follow")
+@requires(Permission.VIEW_INITIATIVES)
+def follow(initiative_id: int) -> Response:
+    """Anyone who sees initiatives follows one themselves: it joins their digest."""
+    return _set_following(initiative_id, follow=True)
+
+
+@bp.post("/<int:initiative_id>/unfollow")
+@requires(Permission.VIEW_INITIATIVES)
+def unfollow(initiative_id: int) -> Response:
+    return _set_following(initiative_id, follow=False)
+
+
+def _set_following(initiative_id: int, *, follow: bool) -> Response:
+    change = preferences.follow_initiative if follow else preferences.unfollow_initiative
+    name = change(get_session(), user=current_user, initiative_id=initiative_id)
+    if follow:
+        flash(f"You follow '{name}'; its progress is in your digest.", "success")
+    else:
+        flash(f"You no longer follow '{name}'.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id))

@@ -208,7 +208,7 @@ def test_generate_answers_201_with_the_draft_and_refuses_unaccepted(app, client,
     assert (draft["summary"], draft["suggestion_title"]) == ("Route scam appeals",) * 2
     assert draft["state"] == "draft"
     assert draft["labels"] == ["initiative-tracker"]
-    assert draft["acceptance_criteria"][0]["given"] == "a ticket in Scam appeals"
+    assert draft["acceptance_criteria"][0]["given"] == "a ticket in the Scam appeals queue"
     assert (draft["problems"], draft["problem_count"]) == ([], 0)
     refused = client.post(f"/api/v1/suggestions/{fresh}/stories", headers=headers)
     assert refused.status_code == 409
@@ -322,11 +322,14 @@ def test_preview_has_given_when_then_in_wiki_and_adf(app, client, api_user):
     assert response.status_code == 200
     preview = response.get_json()
     assert preview["summary"] == draft["summary"]
-    assert "*Given* a ticket in Scam appeals *When* the agent handles it *Then*" in preview["wiki"]
+    assert (
+        "*Given* a ticket in the Scam appeals queue *When* an agent handles it after the change "
+        "is live *Then*" in preview["wiki"]
+    )
     assert "h3. Acceptance criteria" in preview["wiki"]
     assert preview["adf"]["type"] == "doc"
     text = "".join(_texts(preview["adf"]))
-    assert "Given a ticket in Scam appeals When the agent handles it Then" in text
+    assert "Given a ticket in the Scam appeals queue When an agent handles it after" in text
 
 
 @pytest.mark.parametrize("role", [Role.STAKEHOLDER, Role.SUBMITTER, Role.VENDOR])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.models import StoryDraft
+from tracker.services.stories import evidence_text, wording
 
 # Jira refuses a summary longer than 255 characters
 # (https://support.atlassian.com/jira-cloud-administration/docs/what-are-the-jira-field-limits/).
@@ -103,6 +104,73 @@ def _criteria(draft: StoryDraft) -> list[LintProblem]:
                         f"Criterion {number} still has the placeholder '{found}' in its {part}.",
                     )
                 )
+        problems += _criteria_wording(number, row)
+    return problems
+
+
+# The story sentence goes on after these: "As a <role>, I want <want>, so that <benefit>."
+_SENTENCE_PARTS = (("role", "Role"), ("want", "Want"), ("benefit", "Benefit"))
+
+
+def _punctuation(label: str, text: str, where: str = "") -> str | None:
+    if (found := wording.doubled_punctuation(text)) is None:
+        return None
+    if found[0].isspace():
+        return f"{label} has a space before '{found.strip()}'{where}; remove the space."
+    return f"{label} has doubled punctuation ('{found}'){where}; keep one mark."
+
+
+def _wording(draft: StoryDraft) -> list[LintProblem]:
+    problems = []
+    if sentence := _punctuation("Summary", draft.summary):
+        problems.append(LintProblem("summary", sentence))
+    for field, label in _SENTENCE_PARTS:
+        text = str(getattr(draft, field) or "").strip()
+        if sentence := _punctuation(label, text):
+            problems.append(LintProblem(field, sentence))
+        elif text and text[-1] in ".,;:!":
+            problems.append(
+                LintProblem(
+                    field,
+                    f"{label} ends with '{text[-1]}', but the story sentence goes on after it "
+                    "(As a ..., I want ..., so that ...); remove the mark.",
+                )
+            )
+    if verb := wording.capitalised_verb(draft.want or ""):
+        problems.append(
+            LintProblem(
+                "want",
+                f"Want starts with '{verb}', which reads \"I want {verb} ...\"; "
+                f'write "to {verb.lower()} ...".',
+            )
+        )
+    benefit = (draft.benefit or "").strip()
+    if benefit and not wording.is_measurable(benefit):
+        problems.append(
+            LintProblem(
+                "benefit",
+                "Benefit does not say how much changes: give the so that a number or a measure "
+                "(handle time, agent hours, tickets a week).",
+            )
+        )
+    return problems
+
+
+def _criteria_wording(number: int, row: Mapping[str, Any]) -> list[LintProblem]:
+    problems = []
+    then = wording.clause(str(row.get("then") or "")).lower()
+    if then in evidence_text.BOILERPLATE_THENS:
+        problems.append(
+            LintProblem(
+                "acceptance_criteria",
+                f"Criterion {number} is the generic '{then}'; say what changes for this idea "
+                "(its queue, volume, handle time or minutes saved).",
+            )
+        )
+    for part in CRITERION_PARTS:
+        text = str(row.get(part) or "")
+        if sentence := _punctuation(f"Criterion {number}", text, f" in its {part}"):
+            problems.append(LintProblem("acceptance_criteria", sentence))
     return problems
 
 
@@ -128,6 +196,7 @@ def lint(draft: StoryDraft, *, points_scale: Sequence[int]) -> list[LintProblem]
             problems.append(
                 LintProblem(field, f"{label} still has the placeholder '{found}'; fill it in.")
             )
+    problems += _wording(draft)
     problems += _criteria(draft)
     problems += _points(draft, points_scale)
     if sentence := label_problem(draft.labels):

@@ -20,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tracker.config import StorySettings
 from tracker.errors import ValidationFailed
 from tracker.models import Suggestion
+from tracker.services.stories import evidence_text, wording
 from tracker.services.suggestions import score_inputs, scoring
 
 _ENV = ImmutableSandboxedEnvironment(
@@ -38,10 +39,6 @@ class StoryText:
     want: str
     benefit: str
     criteria: list[dict[str, str]]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def template_context(suggestion: Suggestion, settings: StorySettings) -> dict[str, Any]:
@@ -117,7 +114,11 @@ def split_criterion(source: str) -> list[str]:
     return [*parts, source[start:]]
 
 
-def _criteria(settings: StorySettings, context: dict[str, Any]) -> list[dict[str, str]]:
+def _criteria(
+    suggestion: Suggestion, settings: StorySettings, context: dict[str, Any]
+) -> list[dict[str, str]]:
+    if evidence_text.uses_builtin_criteria(settings.criteria_templates):
+        return evidence_text.criteria(suggestion)
     rows = []
     for number, source in enumerate(settings.criteria_templates, start=1):
         parts = split_criterion(source)
@@ -126,27 +127,42 @@ def _criteria(settings: StorySettings, context: dict[str, Any]) -> list[dict[str
                 f"Config key 'stories.criteria_templates' (item {number}) must have three parts "
                 f"separated by '|' (given | when | then); it has {len(parts)}."
             )
+        # Each part is read inside "Given ... When ... Then ...": no closing mark of its own.
         rendered = [
-            _one_line(render_template_text("criteria_templates", part, context, item=number))
+            wording.clause(render_template_text("criteria_templates", part, context, item=number))
             for part in parts
         ]
         rows.append(dict(zip(("given", "when", "then"), rendered, strict=True)))
     return rows
 
 
+def _benefit(suggestion: Suggestion, settings: StorySettings, context: dict[str, Any]) -> str:
+    if evidence_text.uses_builtin_benefit(settings.benefit_template):
+        return evidence_text.benefit(suggestion, context["hours_saved"])
+    return render_template_text("benefit_template", settings.benefit_template, context)
+
+
 def story_text(suggestion: Suggestion, settings: StorySettings) -> StoryText:
-    """Summary, the user-story sentence and the criteria rendered from the configured templates."""
+    """Summary, the user-story sentence and the criteria rendered from the configured templates.
+
+    The parts are read as "As a <role>, I want <want>, so that <benefit>.", so each is fitted
+    into that sentence: "Add a batch action." becomes "to add a batch action".
+    """
     context = template_context(suggestion, settings)
+
+    def render(key: str, source: str) -> str:
+        return render_template_text(key, source, context)
+
+    # Rendered in form order, so a broken template is reported for the first field it breaks.
+    summary = render("summary_template", settings.summary_template)
+    role = render("role_template", settings.role_template)
+    want = render("want_template", settings.want_template)
     return StoryText(
-        summary=_one_line(
-            render_template_text("summary_template", settings.summary_template, context)
-        ),
-        role=_one_line(render_template_text("role_template", settings.role_template, context)),
-        want=render_template_text("want_template", settings.want_template, context).strip(),
-        benefit=render_template_text(
-            "benefit_template", settings.benefit_template, context
-        ).strip(),
-        criteria=_criteria(settings, context),
+        summary=wording.capitalise(wording.clause(summary)),
+        role=wording.clause(role),
+        want=wording.want_phrase(want),
+        benefit=wording.benefit_phrase(_benefit(suggestion, settings, context)),
+        criteria=_criteria(suggestion, settings, context),
     )
 
 

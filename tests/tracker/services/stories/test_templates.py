@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +13,11 @@ from sync.mapping.payload import description_for
 from tracker.config import StorySettings
 from tracker.errors import ValidationFailed
 from tracker.models import Status, StoryDraft, Suggestion
+from tracker.services.stories import evidence_text
 from tracker.services.stories.drafts import split_names
 from tracker.services.stories.templates import context_text, split_criterion, story_text
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[4] / "config.example.toml"
 
 
 def idea(**changes: Any) -> Suggestion:
@@ -40,18 +45,90 @@ def test_default_templates_write_the_story_sentence_and_criteria() -> None:
     assert text.role == "fraud ops agent"
     assert text.want == "scam appeals routed straight to the specialist queue"
     assert text.benefit == "we save about 80 agent hours a week"
-    assert text.criteria[0] == {
-        "given": "a ticket in Scam appeals",
-        "when": "the agent handles it",
-        "then": "the new process applies without extra manual steps",
-    }
-    assert len(text.criteria) == 2
+    assert text.criteria == [
+        {
+            "given": "a ticket in the Scam appeals queue",
+            "when": "an agent handles it after the change is live",
+            "then": "the agent finishes it without the manual step",
+        },
+        {
+            "given": "the change has been live for a full week",
+            "when": "handle time in the Scam appeals queue is measured",
+            "then": "handle time for these tickets drops from 12 min towards 8 min",
+        },
+    ]
 
 
-def test_unknown_area_uses_the_default_role_and_benefit_falls_back_to_the_problem() -> None:
+def test_unknown_area_uses_the_default_role_and_benefit_falls_back_to_the_evidence() -> None:
     text = story_text(idea(weekly_volume=None), StorySettings(default_role="moderator"))
     assert text.role == "moderator"
-    assert text.benefit.startswith("Scam appeals land in the general queue")
+    assert text.benefit == "handle time in the Scam appeals queue drops from 12 min towards 8 min"
+
+
+def test_without_figures_the_benefit_names_the_problem_in_one_sentence() -> None:
+    bare = idea(weekly_volume=None, handle_time_minutes=None, minutes_saved_per_ticket=None)
+    text = story_text(bare, StorySettings())
+    assert text.benefit == (
+        "we no longer lose time because scam appeals land in the general queue "
+        "and agents move them by hand"
+    )
+
+
+@pytest.mark.parametrize(
+    ("proposed", "want"),
+    [
+        ("Add a batch action to close spam for QA.", "to add a batch action to close spam for QA"),
+        ("Adding a batch action..", "to add a batch action"),
+        ("Routing spam to bots", "to route spam to bots"),
+        ("to add a macro", "to add a macro"),
+        ("Scam appeals routed to Fraud ops .", "scam appeals routed to Fraud ops"),
+        ("QA gets a close button", "QA gets a close button"),
+    ],
+)
+def test_the_want_reads_after_i_want(proposed: str, want: str) -> None:
+    assert story_text(idea(proposed_change=proposed), StorySettings()).want == want
+
+
+def test_the_story_sentence_has_no_doubled_punctuation_or_stray_capitals() -> None:
+    settings = StorySettings(
+        summary_template="{{ suggestion.title }}.",
+        benefit_template="Agents save time., every week.",
+        criteria_templates=["A ticket in {{ suggestion.queue }}. | it arrives , | it is routed.."],
+    )
+    text = story_text(idea(title="close spam in bulk"), settings)
+    assert text.summary == "Close spam in bulk"
+    assert text.benefit == "agents save time, every week"
+    assert text.criteria == [
+        {"given": "A ticket in Scam appeals", "when": "it arrives", "then": "it is routed"}
+    ]
+
+
+def test_automation_share_gives_criteria_on_resolved_tickets_and_touches() -> None:
+    automated = idea(minutes_saved_per_ticket=None, handle_time_minutes=None, automation_share=25)
+    text = story_text(automated, StorySettings())
+    assert text.benefit == "manual touches in the Scam appeals queue drop by about 300 a week"
+    assert [row["then"] for row in text.criteria] == [
+        "about 25% of such tickets are resolved without an agent",
+        "manual touches drop by about 300 a week",
+    ]
+
+
+def test_legacy_default_templates_in_a_config_mean_the_evidence_criteria() -> None:
+    legacy = StorySettings(
+        benefit_template=evidence_text.LEGACY_BENEFIT_TEMPLATE,
+        criteria_templates=list(evidence_text.LEGACY_CRITERIA_TEMPLATES),
+    )
+    assert story_text(idea(), legacy) == story_text(
+        idea(), StorySettings(benefit_template="", criteria_templates=[])
+    )
+
+
+def test_no_evidence_at_all_falls_back_to_sentences_lint_flags() -> None:
+    bare = idea(queue="", weekly_volume=None, handle_time_minutes=None)
+    bare.minutes_saved_per_ticket = None
+    rows = story_text(bare, StorySettings()).criteria
+    assert [row["then"] for row in rows] == list(evidence_text.BOILERPLATE_THENS)
+    assert rows[0]["given"] == "a ticket in the queue this idea is about"
 
 
 def test_a_bar_inside_a_jinja_filter_does_not_split_a_criterion() -> None:
@@ -130,3 +207,10 @@ def test_description_links_back_to_the_suggestion() -> None:
 
 def test_split_names_trims_and_drops_blanks_and_repeats() -> None:
     assert split_names(" ops, , fraud ,ops,quick win") == ["ops", "fraud", "quick win"]
+
+
+def test_the_shipped_defaults_and_the_example_config_write_from_the_evidence() -> None:
+    example = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["stories"]
+    for settings in (StorySettings(), StorySettings(**example)):
+        assert evidence_text.uses_builtin_benefit(settings.benefit_template)
+        assert evidence_text.uses_builtin_criteria(settings.criteria_templates)
