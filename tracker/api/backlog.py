@@ -1,4 +1,4 @@
-"""The ranked backlog over the API: the web page's filters, search and order, one page at a time."""
+"""The backlog over the API: the web page's filters, search and sort, one page at a time."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ TAG = "backlog"
 _QUERY: dict[str, Query | str] = {
     "q": "Words to search for in title, problem and proposed change",
     "area": "Only this area",
-    "status": f"A status, or '{backlog.ANY_STATUS}' to include merged duplicates (else hidden)",
+    "status": Query(
+        f"A status, or a group: '{backlog.OPEN}' (the default: new, under review, accepted, in"
+        f" delivery), '{backlog.CLOSED}' (declined, duplicate, parked, delivered),"
+        f" '{backlog.ALL_STATUSES}' (all but merged duplicates) or '{backlog.ANY_STATUS}'"
+        " (everything). An unknown value means the default.",
+        {"type": "string"},
+    ),
     "vendor": Query(
         f"A vendor organisation id, or '{backlog.INTERNAL}' for ideas from internal agents",
         {"anyOf": [ID_SCHEMA, {"type": "string", "enum": [backlog.INTERNAL]}]},
@@ -34,6 +40,14 @@ _QUERY: dict[str, Query | str] = {
     "submitter": Query(
         "Only ideas from this person (user id, or 'me')",
         {"anyOf": [ID_SCHEMA, {"type": "string", "enum": ["me"]}]},
+    ),
+    "sort": Query(
+        f"Column to sort by (default {backlog.DEFAULT_SORT}); the id breaks ties",
+        {"type": "string", "enum": list(backlog.SORTS)},
+    ),
+    "dir": Query(
+        "asc or desc; default: desc, except asc for title",
+        {"type": "string", "enum": list(backlog.DIRECTIONS)},
     ),
     **PAGE_QUERY,
 }
@@ -50,16 +64,16 @@ def _item(row: BacklogRow) -> BacklogItem:
 @bp.get("/suggestions")
 @requires(Permission.VIEW_SUGGESTIONS)
 @operation(
-    "The ranked backlog: visible suggestions, filtered and searched, best score first",
+    "The backlog: visible open suggestions, filtered, searched and sorted (best score first)",
     response=BacklogPage,
     query=_QUERY,
     tag=TAG,
 )
 def backlog_list() -> Response:
     user = actor()
-    # Ids (by from_args) and paging are checked, each a 422 naming it; otherwise lenient like the
-    # web page, whose URLs people share: an unknown status is dropped, and the answer's
-    # `filters` says what was applied.
+    # Ids and the sort (by from_args) and paging are checked, each a 422 naming it; otherwise
+    # lenient like the web page, whose URLs people share: an unknown status means the default,
+    # and the answer's `filters` says what was applied beyond the defaults.
     filters = backlog.BacklogFilters.from_args(request.args, actor=user)
     page, per_page = page_requested()
     found = backlog.backlog_page(

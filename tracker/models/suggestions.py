@@ -39,6 +39,18 @@ class Suggestion(SQLModel, table=True):
     __table_args__ = (
         Index("ix_suggestion_rank", "status", "score_value"),
         Index("ix_suggestion_created", "created_at"),
+        # The backlog's column sorts (migration 0010): the id is the tie-break.
+        Index("ix_suggestion_votes", "vote_count", "id"),
+        Index("ix_suggestion_updated", "updated_at", "id"),
+        Index("ix_suggestion_title", "title", "id"),
+        Index(
+            "ix_suggestion_hours",
+            "status",
+            "weekly_volume",
+            "minutes_saved_per_ticket",
+            "automation_share",
+            "handle_time_minutes",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

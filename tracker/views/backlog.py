@@ -16,7 +16,7 @@ from tracker.config import current_settings
 from tracker.db import get_session, session_scope
 from tracker.errors import ValidationFailed
 from tracker.inputs import has_control
-from tracker.models import User, utcnow
+from tracker.models import Status, User, utcnow
 from tracker.pagination import requested_page
 from tracker.permissions import Permission, allowed, requires
 from tracker.services.suggestions import (
@@ -31,6 +31,48 @@ from tracker.views.forms import apply_errors
 bp = Blueprint("backlog", __name__)
 
 PER_PAGE_OPTIONS = (25, 50, 100)
+# Idea statuses drawn with the pill colours other pages use for states: muted while waiting,
+# blue while someone works on it, green when it went well, red when it was turned down.
+STATUS_PILLS = {
+    Status.NEW: "state-pending",
+    Status.UNDER_REVIEW: "state-in_progress",
+    Status.ACCEPTED: "state-ready",
+    Status.IN_DELIVERY: "state-running",
+    Status.DELIVERED: "state-done",
+    Status.DECLINED: "state-failed",
+    Status.DUPLICATE: "state-unknown",
+    Status.PARKED: "state-waiting",
+}
+SORT_LABELS = (
+    ("score", "Score"),
+    ("votes", "Votes"),
+    ("hours", "Hours saved a week"),
+    ("created", "Submitted (age)"),
+    ("updated", "Last updated"),
+    ("title", "Title"),
+)
+# What each order means in words, for the count line and the table caption.
+_SORT_WORDS = {
+    ("score", "desc"): "Ranked by score (unscored last), then votes, then newest.",
+    ("score", "asc"): "Lowest score first (unscored before any score).",
+    ("votes", "desc"): "Most votes first.",
+    ("votes", "asc"): "Fewest votes first.",
+    ("hours", "desc"): "Most agent hours saved a week first (no estimate last).",
+    ("hours", "asc"): "Fewest agent hours saved a week first (no estimate last).",
+    ("created", "desc"): "Newest first.",
+    ("created", "asc"): "Oldest first.",
+    ("updated", "desc"): "Most recently updated first.",
+    ("updated", "asc"): "Least recently updated first.",
+    ("title", "asc"): "By title, A to Z.",
+    ("title", "desc"): "By title, Z to A.",
+}
+# The status filter's groups, as the form offers them (the first is the default view).
+STATUS_GROUPS = (
+    (backlog.OPEN, "Open: new, under review, accepted, in delivery"),
+    (backlog.CLOSED, "Closed: declined, duplicate, parked, delivered"),
+    (backlog.ALL_STATUSES, "All except merged duplicates"),
+    (backlog.ANY_STATUS, "All, including merged duplicates"),
+)
 # Room left in the form-field limit for the CSRF token and the other fields.
 _FORM_MARGIN = 16 * 1024
 
@@ -80,7 +122,10 @@ def index() -> str:
         choices=choices,
         per_page_options=PER_PAGE_OPTIONS,
         format_score=score_inputs.format_score,
-        any_status=backlog.ANY_STATUS,
+        status_groups=STATUS_GROUPS,
+        sort_labels=SORT_LABELS,
+        sort_description=_SORT_WORDS[filters.sort, filters.direction],
+        status_pills=STATUS_PILLS,
         internal=backlog.INTERNAL,
     )
 

@@ -274,7 +274,8 @@ def test_every_route_is_documented_with_its_schemas(app, client):
             assert schema == {"$ref": f"#/components/schemas/{body}"}, (method, path)
     backlog = document["paths"]["/suggestions"]["get"]["parameters"]
     assert {parameter["name"] for parameter in backlog} == {
-        "q", "area", "status", "vendor", "initiative", "submitter", "page", "per_page"
+        "q", "area", "status", "vendor", "initiative", "submitter", "sort", "dir",
+        "page", "per_page",
     }  # fmt: skip
 
 

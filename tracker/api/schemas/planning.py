@@ -54,9 +54,12 @@ class BacklogItem(SuggestionPublic):
 
 
 class BacklogPage(PageInfo):
-    items: list[BacklogItem] = Field(description="Best score first; unscored ideas last")
+    items: list[BacklogItem] = Field(
+        description="In the requested sort; by default best score first, unscored ideas last"
+    )
     filters: dict[str, str] = Field(
-        description="The filters applied, after dropping values that make no sense"
+        description="The filters and sort applied beyond the defaults (open ideas, by score),"
+        " after dropping values that make no sense"
     )
 
 
