@@ -37,6 +37,7 @@ from tracker.views import (
     preferences,
     queue_evidence,
     queues,
+    roadmap,
     stories,
     suggestions,
     sync_runs,
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         benefits.bp,
         checkins.bp,
         deliveries.bp,
+        roadmap.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

@@ -212,6 +212,8 @@ _BACKLOG_QUERY = {
     "vendor": "internal",
     "initiative": "{initiative_id}",
     "submitter": "me",
+    "sort": "votes",
+    "dir": "asc",
     "page": "2",
     "per_page": "10",
 }
@@ -273,6 +275,9 @@ FORMS: tuple[Form, ...] = (
     Form("queues.merge", "POST", "/queues/merge", {"source_ids": ["2"], "target_id": "1"}),
     Form("suggestions.mine", "GET", "/suggestions/mine", {"page": "1", "per_page": "5"}),
     Form("benefits.index", "GET", "/benefits", _BENEFIT_QUERY),
+    Form("roadmap.index", "GET", "/roadmap", {"area": "Content spam"}),
+    Form("roadmap.index", "GET", "/roadmap", {"area": "Content spam"}, role=Role.VENDOR),
+    Form("roadmap.export_markdown", "GET", "/roadmap/export.md", {"area": "Content spam"}),
     Form(
         "deliveries.mark_delivered",
         "POST",
@@ -386,6 +391,8 @@ FORMS: tuple[Form, ...] = (
         "POST",
         "/initiatives/{initiative_id}/suggestions/{suggestion_id}/remove",
     ),
+    Form("initiatives.follow", "POST", "/initiatives/{initiative_id}/follow"),
+    Form("initiatives.unfollow", "POST", "/initiatives/{initiative_id}/unfollow"),
     Form("jira.check_run", "POST", "/jira/check", role=Role.ADMIN),
     Form("jira.push", "POST", "/jira/push", {"story_ids": ["{draft_id}"]}),
     Form("jira.initiative_push", "POST", "/jira/initiatives/{initiative_id}/push"),
