@@ -15,6 +15,7 @@ from tracker.pagination import requested_page
 from tracker.permissions import Permission, requires
 from tracker.services.benefits import calibration, portfolio, portfolio_exports
 from tracker.services.benefits.reads import figure
+from tracker.views.downloads import private_download
 
 bp = Blueprint("benefits", __name__, url_prefix="/benefits")
 
@@ -43,15 +44,8 @@ def _portfolio(page: int = 1, per_page: int = PER_PAGE) -> portfolio.Portfolio:
 
 
 def _download(body: str, mimetype: str, extension: str) -> Response:
-    return Response(
-        body.encode("utf-8"),
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="benefits-{utcnow():%Y-%m-%d}.{extension}"'
-            ),
-            "Cache-Control": "no-store",  # the rows depend on who asked
-        },
+    return private_download(
+        body, mimetype=mimetype, filename=f"benefits-{utcnow():%Y-%m-%d}.{extension}"
     )
 
 

@@ -18,6 +18,7 @@ from tracker.errors import DomainError
 from tracker.models import User, utcnow
 from tracker.permissions import Permission, allowed, requires
 from tracker.services.checkins import markdown, pack, records
+from tracker.views.downloads import private_download
 from tracker.views.forms import apply_errors
 
 bp = Blueprint("checkins", __name__, url_prefix="/organisations")
@@ -109,11 +110,4 @@ def export(organisation_id: int) -> Response:
     text = markdown.render(found, base_url=current_settings().base_url or request.url_root)
     name = markdown.slug(found.organisation.name, f"organisation-{organisation_id}")
     filename = f"checkin-{name}-{found.today.isoformat()}.md"
-    return Response(
-        text,
-        mimetype="text/markdown",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",  # what it holds depends on who asked
-        },
-    )
+    return private_download(text, mimetype="text/markdown", filename=filename)

@@ -12,6 +12,7 @@ from tracker.db import get_session
 from tracker.models import User, utcnow
 from tracker.permissions import Permission, requires
 from tracker.services.roadmap import board, export
+from tracker.views.downloads import private_download
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
 
@@ -47,11 +48,6 @@ def index() -> str:
 def export_markdown() -> Response:
     found = _roadmap()
     body = export.markdown(found, base_url=current_settings().base_url)
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/markdown",
-        headers={
-            "Content-Disposition": f'attachment; filename="roadmap-{utcnow():%Y-%m-%d}.md"',
-            "Cache-Control": "no-store",  # what is on it depends on who asked
-        },
+    return private_download(
+        body, mimetype="text/markdown", filename=f"roadmap-{utcnow():%Y-%m-%d}.md"
     )
