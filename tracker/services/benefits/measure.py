@@ -79,7 +79,9 @@ def refresh(
                 if queue is None
                 else f"its metric '{idea.benefit_metric}' is not in the metric registry"
             )
-            store(existing, session, idea, Outcome(BenefitState.NOT_MEASURABLE, reason), now=now)
+            day = local_day(idea.delivered_at, settings.timezone) if idea.delivered_at else None
+            outcome = Outcome(BenefitState.NOT_MEASURABLE, reason)
+            store(existing, session, idea, outcome, now=now, delivered_on=day)
             written += 1
             continue
         by_group[(queue.id or 0, metric.name)].append(

@@ -4,7 +4,7 @@ and the before/after chart's weeks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,7 @@ def store(
     share: float = 1.0,
     delivery: Delivery | None = None,
     confidence: float = 0.95,
+    delivered_on: date | None = None,  # when there is no `delivery` (no queue, no metric)
 ) -> None:
     assert idea.id is not None
     row = existing.get(idea.id)
@@ -121,7 +122,7 @@ def store(
         row.post_start, row.post_end = span.post_start, span.post_end
         row.post_weeks_target = (span.post_end - span.post_start).days // 7
     else:
-        row.delivered_on = idea.delivered_at.date() if idea.delivered_at else None
+        row.delivered_on = delivered_on
     row.stale = False
     row.computed_at = now
     row.settled_at = (row.settled_at or now) if settled else None

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 from flask import Flask
 
 from tests.helpers.benefits import delivered_idea
@@ -152,7 +153,7 @@ def test_overlapping_deliveries_share_one_change_and_never_count_it_twice(
     assert two.shared_with == [first]
     assert (one.share, two.share) == (0.75, 0.25)
     assert one.group_measured == two.group_measured
-    assert (one.measured or 0) + (two.measured or 0) == np.float64(one.group_measured or 0)
+    assert (one.measured or 0) + (two.measured or 0) == pytest.approx(one.group_measured, rel=1e-12)
 
 
 def test_waiting_until_the_window_after_delivery_is_complete(
@@ -183,6 +184,7 @@ def test_not_measurable_says_why(app: Flask, make_user: Callable[..., User]) -> 
     reasons = {i: _row(app, i) for i in (no_queue, no_data, short)}
     assert all(r.state == BenefitState.NOT_MEASURABLE.value for r in reasons.values())
     assert "no queue" in reasons[no_queue].reason
+    assert reasons[no_queue].delivered_on == DELIVERED
     assert "no agent hours data" in reasons[no_data].reason
     assert "only 14 of 56 days of data before work started" in reasons[short].reason
 
